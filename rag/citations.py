@@ -1,0 +1,188 @@
+"""Citation verification for every generator: parse [n], check each cited sentence against its
+chunk, re-attribute or drop what is unsupported, renumber by first use, and attach quotes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.lexical import content_terms
+from rag.sentences import sentence_spans
+from rag.types import Citation, Hit
+
+LEXICAL_SUPPORT = 0.5  # share of a sentence's key terms that its cited chunk must contain
+DENSE_SUPPORT = 0.82  # e5 cosine between sentence and chunk, for answers in another language
+UNCITED_GROUNDING = 0.6  # an uncited sentence survives only if the sources contain most of its terms
+
+# [1], [1, 2], [1][2], 【1】, [^1], [Source 1]
+_MARKER = re.compile(r"\s*(?:\[\^?(?:source\s*)?(\d+(?:\s*[,，、]\s*\d+)*)\]|【(\d+)】)", re.I)
+_REFUSAL = re.compile(
+    r"(do(es)? not (contain|mention|say|provide)|don't (contain|mention|say)|not (mentioned|provided|stated)"
+    r"|no information|cannot answer|can't answer|未提及|没有提到|没有提及|无法回答|并未|未说明|没有相关|不包含)",
+    re.I,
+)
+
+_LEADING_PUNCTUATION = re.compile(r"^\s*[。.!?！？；;，,]+")
+
+SupportFn = Callable[[str, Hit], float]
+
+
+@dataclass
+class Segment:
+    text: str  # the sentence(s), markers removed
+    cited: list[int] = field(default_factory=list)  # 1-based source numbers
+
+
+@dataclass
+class Verified:
+    answer: str
+    citations: list[Citation]
+    supported: int = 0  # cited segments kept
+    dropped: int = 0  # citations removed as unsupported or out of range
+
+
+def parse_segments(draft: str) -> list[Segment]:
+    """Split a draft into segments, each with the markers that follow it."""
+    segments: list[Segment] = []
+    position = 0
+    for match in _MARKER.finditer(draft):
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1) or match.group(2))]
+        text = _move_leading_punctuation(draft[position : match.start()], segments)
+        if text.strip() or not segments:
+            segments.append(Segment(text.strip(), numbers))
+        else:  # adjacent markers: [1][2]
+            segments[-1].cited.extend(numbers)
+        position = match.end()
+    tail = _move_leading_punctuation(draft[position:], segments)
+    for start, end in sentence_spans(tail):
+        if segments and not segments[-1].cited and _continues(tail[start:end]):
+            segments[-1].text += tail[start:end]
+        else:
+            segments.append(Segment(tail[start:end].strip()))
+    return [s for s in segments if s.text]
+
+
+def _move_leading_punctuation(text: str, segments: list[Segment]) -> str:
+    """'claim [1]. Next' -> the '.' belongs to the claim before the marker."""
+    lead = _LEADING_PUNCTUATION.match(text)
+    if lead and segments:
+        segments[-1].text += lead.group(0).strip()
+        return text[lead.end() :]
+    return text
+
+
+def _continues(piece: str) -> bool:
+    return piece[:1] in "。.!?！？；;"
+
+
+def lexical_support(sentence: str, hit: Hit) -> float:
+    terms = content_terms(sentence)
+    if not terms:
+        return 1.0
+    chunk_terms = content_terms(f"{hit.post.title}\n{hit.chunk.heading}\n{hit.chunk.text}")
+    return len(terms & chunk_terms) / len(terms)
+
+
+def make_support(dense: Callable[[str, Hit], float] | None = None) -> SupportFn:
+    """Lexical overlap, or embedding similarity when lexical overlap fails (e.g. across languages)."""
+
+    def support(sentence: str, hit: Hit) -> float:
+        lexical = lexical_support(sentence, hit)
+        if lexical >= LEXICAL_SUPPORT or dense is None:
+            return lexical
+        return LEXICAL_SUPPORT if dense(sentence, hit) >= DENSE_SUPPORT else lexical
+
+    return support
+
+
+def verify(draft: str, sources: list[Hit], support: SupportFn | None = None) -> Verified:
+    """Keep only citations whose chunk supports the sentence; renumber them in order of first use."""
+    support = support or make_support()
+    segments = _strip_trailing_refusal(parse_segments(draft))
+    kept: list[tuple[str, list[int]]] = []
+    dropped = supported = 0
+    for segment in segments:
+        numbers = _checked_numbers(segment, sources, support)
+        dropped += len(set(segment.cited)) - len(numbers)
+        if numbers:
+            supported += 1
+            kept.append((segment.text, numbers))
+        elif not segment.cited and _grounded(segment.text, sources):
+            kept.append((segment.text, []))
+    return _renumber(kept, sources, supported, dropped)
+
+
+def _checked_numbers(segment: Segment, sources: list[Hit], support: SupportFn) -> list[int]:
+    numbers: list[int] = []
+    for n in dict.fromkeys(segment.cited):
+        if not 1 <= n <= len(sources):
+            continue
+        if support(segment.text, sources[n - 1]) >= LEXICAL_SUPPORT:
+            numbers.append(n)
+    if segment.cited and not numbers and sources:  # re-attribute to the source that does support it
+        scores = [support(segment.text, hit) for hit in sources]
+        best = int(np.argmax(scores))
+        if scores[best] >= LEXICAL_SUPPORT:
+            numbers.append(best + 1)
+    return numbers
+
+
+def _grounded(text: str, sources: list[Hit]) -> bool:
+    terms = content_terms(text)
+    if not terms:
+        return True
+    available = set().union(*(content_terms(h.chunk.text + " " + h.post.title) for h in sources)) if sources else set()
+    return len(terms & available) / len(terms) >= UNCITED_GROUNDING
+
+
+def _strip_trailing_refusal(segments: list[Segment]) -> list[Segment]:
+    """Small models often append "the sources don't say more" after a real, cited answer."""
+    while len(segments) > 1 and any(s.cited for s in segments[:-1]) and _REFUSAL.search(segments[-1].text):
+        segments = segments[:-1]
+    return segments
+
+
+def _renumber(kept: list[tuple[str, list[int]]], sources: list[Hit], supported: int, dropped: int) -> Verified:
+    order: dict[int, int] = {}
+    pieces: list[str] = []
+    for text, numbers in kept:
+        for n in numbers:
+            order.setdefault(n, len(order) + 1)
+        markers = "".join(f"[{order[n]}]" for n in numbers)
+        pieces.append(f"{text} {markers}".rstrip() if markers else text)
+    answer = _join(pieces)
+    citations = [_citation(new, sources[old - 1], [t for t, ns in kept if old in ns]) for old, new in order.items()]
+    return Verified(answer, citations, supported, dropped)
+
+
+def _join(pieces: list[str]) -> str:
+    joined = ""
+    for piece in pieces:
+        if joined and not (joined.endswith("\n") or piece.startswith("\n")):
+            joined += "\n" if piece.startswith("- ") else " "
+        joined += piece
+    return joined.strip()
+
+
+def best_quote(hit: Hit, claims: list[str]) -> tuple[str, int, int]:
+    """The chunk sentence that best supports the claims, with its offsets in the cleaned post."""
+    text = hit.chunk.text
+    spans = sentence_spans(text) or [(0, len(text))]
+    wanted = set().union(*(content_terms(c) for c in claims)) if claims else set()
+
+    def overlap(span: tuple[int, int]) -> float:
+        terms = content_terms(text[span[0] : span[1]])
+        return len(terms & wanted) / (1 + len(terms) ** 0.5)
+
+    start, end = max(spans, key=overlap)
+    return text[start:end], hit.chunk.start + start, hit.chunk.start + end
+
+
+def _citation(n: int, hit: Hit, claims: list[str]) -> Citation:
+    quote, start, end = best_quote(hit, claims)
+    post = hit.post
+    chunk = hit.chunk
+    return Citation(n, post.source, post.title, post.url, post.date, chunk.heading, quote, chunk.chunk_id, start, end)

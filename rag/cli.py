@@ -129,6 +129,58 @@ def _snippet(text: str, limit: int = 220) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question, in any language.")],
+    k: Annotated[int | None, typer.Option("-k", "--top-k", min=1, max=20, help="Passages to answer from.")] = None,
+    generator: Annotated[str | None, typer.Option("--generator", help="Generator spec (RAG_GENERATOR).")] = None,
+    index: IndexOpt = None,
+    embedder: EmbedderOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Answer QUESTION from the posts, with numbered citations, or say the posts don't tell."""
+    settings = build_settings(index_dir=index, embedder=embedder, generator=generator)
+    answer = run_guarded(lambda: Engine(settings).ask(question, top_k=k))
+    if json_output:
+        out.print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return
+    out.print(answer.answer, markup=False)
+    for citation in answer.citations:
+        where = f" › {citation.heading}" if citation.heading else ""
+        out.print(f"[bold][{citation.n}][/] {citation.title}{where} [dim]{citation.source} {citation.date or ''}[/]")
+        out.print(f"    “{_snippet(citation.quote, 160)}”", markup=False)
+    for post in answer.closest:
+        out.print(f"  - {post['title']} [dim]{post['source']}[/]")
+    out.print(f"[dim]{answer.generator} · {answer.timings_ms.get('total', 0):.0f} ms[/]")
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    index: IndexOpt = None,
+    generator: Annotated[str | None, typer.Option("--generator", help="Generator spec (RAG_GENERATOR).")] = None,
+    posts: Annotated[list[Path] | None, typer.Option("--posts", help="Post folder (repeatable; RAG_POSTS).")] = None,
+) -> None:
+    """Serve the HTTP API and chat page; builds the index first if it is missing."""
+    import uvicorn  # imported here so the other commands never pay for the web stack
+
+    from api.app import create_app
+    from rag.store import index_exists
+
+    settings = build_settings(index_dir=index, generator=generator, posts=posts or None)
+    if not index_exists(settings.index_dir):
+        console.print(f"No index in {settings.index_dir} yet: building it first.")
+
+        def build() -> IngestReport:
+            with progress_bar() as update:
+                return ingest(settings, progress=update)
+
+        _print_report(run_guarded(build))
+    out.print(f"blograg is serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
 @app.command("info")
 def info_command(index: IndexOpt = None, embedder: EmbedderOpt = None, json_output: JsonOpt = False) -> None:
     """Describe the index: embedder, counts, chunker settings, versions."""

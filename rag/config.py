@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -18,7 +18,9 @@ SAMPLE_POSTS_DIR = PACKAGE_DIR / "data" / "sample_posts"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     index_dir: Path = Field(Path("index/default"), description="Where the index lives on disk.")
     posts: list[Path] = Field(default_factory=lambda: [SAMPLE_POSTS_DIR], description="Post folders.")
@@ -36,8 +38,16 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(50, ge=5, description="Candidates per retriever before fusion.")
 
-    openai_base_url: str = "https://api.openai.com/v1"
-    openai_api_key: str = ""
+    openai_base_url: str = Field(
+        "https://api.openai.com/v1",
+        validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"),
+        description="Base URL of the OpenAI-compatible server (Ollama: http://localhost:11434/v1).",
+    )
+    openai_api_key: str = Field(
+        "",
+        validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
+        description="API key sent as a Bearer token; empty for local servers.",
+    )
     llm_timeout: float = Field(60.0, gt=0)
     llm_retries: int = Field(2, ge=0)
     llm_max_tokens: int = Field(512, ge=16)

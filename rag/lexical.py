@@ -90,37 +90,91 @@ def content_terms(text: str) -> set[str]:
 # particles, prepositions, conjunctions, punctuation, quantifiers and numerals like 个/年.
 _QUESTION_FILLER = ("r", "u", "p", "c", "x", "y", "e", "q", "d")
 _ENTITY_TAGS = ("nr", "ns", "nt", "nz", "eng")
+# Two or more capitalised words in a row: a person's or product's name, matched as one phrase
+# (so "Zhang Lei" is not answered by a sentence that only mentions "Liang Zhang").
+_NAME_PATTERN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
+_INTERROGATIVES = frozenset(["什么", "哪些", "哪个", "哪种", "哪类", "何种", "哪位", "哪家", "哪所", "what", "which"])
 
 
 def _has_upper_or_digit(word: str) -> bool:
     return any(ch.isupper() or ch.isdigit() for ch in word)
 
 
+class _Names:
+    """Finds capitalised multi-word names, lower-cased, skipping a sentence-initial question word."""
+
+    def findall(self, text: str) -> list[str]:
+        return [m.lower() for m in self._names(text)]
+
+    def sub(self, replacement: str, text: str) -> str:
+        for name in self._names(text):
+            text = text.replace(name, replacement)
+        return text
+
+    @staticmethod
+    def _names(text: str) -> list[str]:
+        names = []
+        for match in _NAME_PATTERN.finditer(text):
+            words = [w for w in match.group(0).split() if w.lower() not in STOPWORDS]
+            if len(words) >= 2:
+                names.append(" ".join(words))
+        return names
+
+
+_NAME = _Names()
+
+
 def question_terms(question: str) -> dict[str, str]:
     """Key terms of a question -> kind: "entity" (names, identifiers, numbers: an answer must
-    mention them), "verb" (often paraphrased, so weaker) or "term"."""
+    mention them), "verb" (often paraphrased), "type" (the word after what/which/什么/哪些, which
+    names the kind of answer rather than appearing in it) or "term"."""
     import jieba.posseg
 
     _jieba()
-    kinds: dict[str, str] = {}
+    kinds: dict[str, str] = {name: "entity" for name in _NAME.findall(question)}
+    question = _NAME.sub(" ", question)
+    after_interrogative = False
     for match in _TOKEN_OR_CJK.finditer(question):
         piece = match.group(0)
         if not _CJK_RUN.fullmatch(piece):
-            for token in _identifier_tokens(piece)[:1]:
-                if token not in STOPWORDS:
-                    kinds[token] = "entity" if _has_upper_or_digit(piece) else "term"
+            token = _identifier_tokens(piece)[0]
+            if token not in STOPWORDS:
+                kind = "entity" if _has_upper_or_digit(piece) else "term"
+                kinds[token] = "type" if after_interrogative and kind == "term" else kind
+            after_interrogative = piece.lower() in _INTERROGATIVES
             continue
         for pair in jieba.posseg.lcut(piece):
             word, flag = pair.word, pair.flag
+            if word in _INTERROGATIVES:
+                after_interrogative = True
+                continue
             if word in STOPWORDS or flag.startswith(_QUESTION_FILLER) or (flag == "m" and not word.isdigit()):
                 continue
-            kinds[word] = "entity" if flag.startswith(_ENTITY_TAGS) else "verb" if flag.startswith("v") else "term"
+            kind = "entity" if flag.startswith(_ENTITY_TAGS) else "verb" if flag.startswith("v") else "term"
+            kinds[word] = "type" if after_interrogative and kind == "term" else kind
+            after_interrogative = False
     return kinds
 
 
 def mentions(text: str, term: str, text_tokens: set[str]) -> bool:
     """Chinese terms match as substrings (segmentation differs between question and post);
-    Latin terms match whole tokens (so 'toc' does not match 'protocol')."""
+    Latin terms match whole tokens (so 'toc' does not match 'protocol'), names as whole phrases."""
     if _CJK_RUN.search(term):
         return term in text
+    if " " in term:
+        return re.search(rf"(?<![a-z]){re.escape(term)}(?![a-z])", text.lower()) is not None
     return term in text_tokens
+
+
+
+def specificity(term: str) -> float:
+    """How specific a Chinese word is in general language (jieba's dictionary frequencies), 0.2..1:
+    获得/使用 are generic and often paraphrased, 出生/席位 are specific. Other terms: 1."""
+    if not _CJK_RUN.fullmatch(term):
+        return 1.0
+    import math
+
+    jieba = _jieba()
+    frequency = jieba.dt.FREQ.get(term, 0)  # type: ignore[attr-defined]
+    general_idf = math.log(jieba.dt.total / (frequency + 1))  # type: ignore[attr-defined]
+    return min(max((general_idf - 7.0) / 4.0, 0.2), 1.0)

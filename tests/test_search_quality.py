@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.pipeline import Engine, ingest
+from rag.pipeline import Engine
 
 P000, P001, P002, P003, P004 = (
     "000_79c2aa9b5e62a04e.txt",
@@ -43,11 +43,9 @@ HTML_TAG = re.compile(r"<[a-zA-Z/][^>]*>")
 CHROME_OF_002 = ("相关文章", "推荐阅读", "webrtc", "Ansible", "浅谈React", "CPFS深度解析")
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    settings = Settings(index_dir=tmp_path_factory.mktemp("idx") / "index")
-    ingest(settings)
-    return Engine(settings)
+@pytest.fixture()
+def engine(real_engine: Engine) -> Engine:
+    return real_engine
 
 
 @pytest.mark.slow

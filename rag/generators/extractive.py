@@ -16,14 +16,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.generators.base import NO_ANSWER, GeneratorContext
-from rag.lexical import mentions, question_terms, tokenize
+from rag.lexical import mentions, question_terms, specificity, tokenize
 from rag.sentences import sentence_spans
 from rag.types import Hit
 
 MIN_COVERAGE = 0.67  # share of the question's weighted key terms an answer must cover
 KEEP_RATIO = 0.8  # extra sentences must score this close to the best one
 MAX_SENTENCES = 3
-VERB_WEIGHT = 0.5  # verbs are often paraphrased (获得/荣获, won/received): they count for less
+# Verbs are often paraphrased (获得/荣获, won/received); the word after 什么/which names the kind
+# of answer ("什么角色" is answered by "Co-chair"): both count for less.
+KIND_WEIGHT = {"verb": 0.5, "type": 0.3}
+# Names must be mentioned, and so must a specific term carrying most of the rest of the weight:
+# "王泽锋 出生" is not answered by a sentence about 王泽锋 that never mentions a birth.
+DOMINANT_SHARE = 0.5
+NEAR_DUPLICATE = 0.75  # word-set Jaccard above which a sentence adds nothing new
+LIST_BONUS = 1.15  # "which/哪些" questions prefer a sentence that enumerates
 WRONG_TYPE_FACTOR = 0.7  # a "how many" answer without a count, a "when" answer without a year
 CROSS_LINGUAL_MIN_SIMILARITY = 0.83  # e5 cosine of question and sentence when no terms are shared
 _DIGITS = re.compile(r"\d")
@@ -37,6 +44,8 @@ _COUNT = re.compile(
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)")
 _ASKS_NUMBER = re.compile(r"多少|几|how (many|much)|number of|数量", re.I)
 _ASKS_TIME = re.compile(r"哪一?年|何时|什么时候|哪天|日期|\bwhen\b|\byear\b|\bdate\b", re.I)
+_ASKS_LIST = re.compile(r"哪些|列举|有几种|\bwhich \w+s\b|\bwhat are\b|\blist\b|examples", re.I)
+_LIST_SEPARATOR = re.compile(r"[、，,；;]|\b(?:and|和|及|与)\b|和")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -48,6 +57,7 @@ class Candidate:
     text: str
     coverage: float = 0.0
     score: float = 0.0
+    essentials: bool = True  # mentions every name and dominant term of the question
 
 
 def is_chinese(text: str) -> bool:
@@ -98,38 +108,46 @@ class ExtractiveGenerator:
         rarity = {t: self.context.idf(t) for t in kinds}
         if _is_cross_lingual(question, sources):
             rarity = {t: w for t, w in rarity.items() if w is not None}
-        # A key term no post uses as a token still counts, as much as the rarest one.
+        # A key term no post uses as a token still counts, as much as the rarest one; a name the
+        # posts use everywhere is still what the question is about, so entities get a floor.
         strongest = max((w for w in rarity.values() if w is not None), default=1.0)
         weights = {}
         for term, weight in rarity.items():
             value = max(weight if weight is not None else strongest, 0.1)
-            weights[term] = (value * (VERB_WEIGHT if kinds[term] == "verb" else 1.0), kinds[term])
+            if kinds[term] == "entity":
+                value = max(value, strongest / 2)
+            weights[term] = (value * KIND_WEIGHT.get(kinds[term], 1.0) * specificity(term), kinds[term])
         return weights
 
     def _score_lexically(
         self, question: str, candidates: list[Candidate], sources: list[Hit], weights: dict[str, tuple[float, str]]
     ) -> None:
         total = sum(w for w, _ in weights.values())
+        topical = sum(w for w, kind in weights.values() if kind != "entity")
         asks_number, asks_time = bool(_ASKS_NUMBER.search(question)), bool(_ASKS_TIME.search(question))
+        asks_list = bool(_ASKS_LIST.search(question))
         contexts = [f"{h.post.title}\n{h.chunk.heading}" for h in sources]
         context_tokens = [set(tokenize(c, keep_stopwords=True)) for c in contexts]
         for cand in candidates:
             tokens = set(tokenize(cand.text, keep_stopwords=True))
             context, ctx_tokens = contexts[cand.source_index], context_tokens[cand.source_index]
-            covered, entities_ok = 0.0, True
+            covered, essentials_ok = 0.0, True
             for term, (weight, kind) in weights.items():
                 if mentions(cand.text, term, tokens):
                     covered += weight
                 elif mentions(context, term, ctx_tokens):
                     covered += 0.5 * weight
-                elif kind == "entity":
-                    entities_ok = False
-            cand.coverage = covered / total if entities_ok else min(covered / total, MIN_COVERAGE / 2)
+                elif kind == "entity" or (weight > DOMINANT_SHARE * topical and specificity(term) >= 0.6):
+                    essentials_ok = False
+            cand.essentials = essentials_ok
+            cand.coverage = covered / total if essentials_ok else min(covered / total, MIN_COVERAGE / 2)
             fit = 1.0
             if asks_number and not _COUNT.search(cand.text):
                 fit *= WRONG_TYPE_FACTOR
             if asks_time and not _YEAR.search(cand.text):
                 fit *= WRONG_TYPE_FACTOR
+            if asks_list and len(_LIST_SEPARATOR.findall(cand.text)) >= 2:
+                fit *= LIST_BONUS
             length_penalty = 0.05 if len(cand.text) > 240 else 0.0
             cand.score = cand.coverage * fit + 0.1 / (1 + cand.source_index) - length_penalty
 
@@ -146,13 +164,20 @@ class ExtractiveGenerator:
         vectors = np.asarray(self.context.embed_texts([c.text for c in pool]))
         similarities = vectors @ np.asarray(self.context.embed_query(question))
         for cand, similarity in zip(pool, similarities, strict=True):
-            dense_ok = 1.0 if similarity >= CROSS_LINGUAL_MIN_SIMILARITY else float(similarity) / 2
-            cand.coverage = max(cand.coverage, dense_ok)
+            # Similarity vouches for words that cannot match across languages, never for a
+            # missing name: a sentence about another project is not the answer.
+            if cand.essentials and similarity >= CROSS_LINGUAL_MIN_SIMILARITY:
+                cand.coverage = max(cand.coverage, 1.0)
             cand.score = float(similarity) + 0.5 * cand.coverage
 
 
 def _is_cross_lingual(question: str, sources: list[Hit]) -> bool:
-    return bool(sources) and is_chinese(question) != is_chinese(sources[0].chunk.text)
+    """Question and posts in different languages (judged by the posts, not one chunk: a chunk of
+    a Chinese post can be a table of English names)."""
+    if not sources:
+        return False
+    chinese_posts = sum(hit.post.language == "zh" for hit in sources)
+    return is_chinese(question) != (chinese_posts * 2 > len(sources))
 
 
 def _candidates(hit: Hit, index: int) -> list[Candidate]:
@@ -182,8 +207,12 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 
 
 def _repeats(cand: Candidate, other: Candidate) -> bool:
-    """Overlapping text, or nothing new (chunk overlap repeats sentences across chunks)."""
-    return _overlaps(cand, other) or set(tokenize(cand.text)) <= set(tokenize(other.text))
+    """Overlapping text, or (nearly) the same words: chunk overlap and reposted articles repeat
+    sentences, sometimes with other punctuation or a changed word."""
+    if _overlaps(cand, other):
+        return True
+    mine, theirs = set(tokenize(cand.text)), set(tokenize(other.text))
+    return mine <= theirs or len(mine & theirs) / max(len(mine | theirs), 1) >= NEAR_DUPLICATE
 
 
 def _pick(candidates: list[Candidate], best: Candidate) -> list[Candidate]:

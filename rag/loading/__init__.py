@@ -42,11 +42,18 @@ def discover(paths: list[Path]) -> list[tuple[Path, Path]]:
     for path in paths:
         pairs = [(path, path.parent)] if path.is_file() else _walk(path) if path.is_dir() else []
         for file, root in pairs:
-            key = file.resolve()
+            key = _identity(file)
             if file.suffix.lower() in SUPPORTED_SUFFIXES and key not in seen:
                 seen.add(key)
                 found.append((file, root))
     return found
+
+
+def _identity(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # symlink loops: fall back to the path as written
+        return path.absolute()
 
 
 def _walk(root: Path) -> list[tuple[Path, Path]]:

@@ -52,12 +52,36 @@ def strip_chrome(text: str) -> str:
     lines = text.split("\n")
     in_code = _code_mask(text)
     cut = _cut_index(lines, in_code)
-    kept = [
-        line
-        for index, line in enumerate(lines[:cut])
-        if in_code[index] or not _is_noise(line.strip()) and not _IMAGE_NAME.match(line.strip())
-    ]
+    kept = _drop_noise_runs(lines[:cut], in_code)
     return tidy("\n".join(_drop_marker_lists(kept, _code_mask("\n".join(kept)))))
+
+
+def _drop_noise_runs(lines: list[str], in_code: list[bool]) -> list[str]:
+    """Drop runs of separator/counter/image-name lines that stand alone or contain a `|` separator.
+
+    A lone number inside a hard-wrapped paragraph ("see RFC\n1422 for details") is prose, so a run
+    without a separator goes only when blank lines (or the text's edges) surround it.
+    """
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        end = index
+        while end < len(lines) and not in_code[end] and _is_noise_or_image(lines[end].strip()):
+            end += 1
+        if end == index:
+            out.append(lines[index])
+            index += 1
+            continue
+        run = [line.strip() for line in lines[index:end]]
+        alone = (index == 0 or not lines[index - 1].strip()) and (end == len(lines) or not lines[end].strip())
+        if not (alone or "|" in run):
+            out.extend(lines[index:end])
+        index = end
+    return out
+
+
+def _is_noise_or_image(line: str) -> bool:
+    return _is_noise(line) or _IMAGE_NAME.match(line) is not None
 
 
 def _code_mask(text: str) -> list[bool]:
@@ -78,12 +102,14 @@ def _cut_index(lines: list[str], in_code: list[bool]) -> int:
     for index, line in enumerate(lines):
         late = offset >= _CUT_FROM * total
         offset += len(line) + 1
-        if late and not in_code[index] and is_marker(line) and _is_link_list(lines[index + 1 :]):
+        if late and not in_code[index] and is_marker(line) and _is_link_list(lines[index + 1 :], in_code[index + 1 :]):
             return index
     return len(lines)
 
 
-def _is_link_list(lines: list[str]) -> bool:
+def _is_link_list(lines: list[str], in_code: list[bool]) -> bool:
+    if any(in_code):
+        return False  # link lists never contain code; a section with a code sample is real content
     rest = [line.strip() for line in lines if line.strip()]
     for index, line in enumerate(rest):
         following = rest[index + 1] if index + 1 < len(rest) else ""

@@ -39,6 +39,19 @@ _CHROME_PREFIXES = tuple(
     _words("nav menu sidebar breadcrumb recommend comment advert related share copyright toolbar footer")
 )
 _CHROME_CLASSES = frozenset({"tags-box", "article-info", "article-info-box", "post-meta-share"})
+# <meta name/property/itemprop> values that carry post metadata, and the field each one fills.
+_META_FIELDS = {
+    "author": "author",
+    "article:author": "author",
+    "keywords": "keywords",
+    "article:published_time": "date",
+    "datepublished": "date",
+    "date": "date",
+    "pubdate": "date",
+    "dc.date": "date",
+    "og:url": "url",
+    "article:tag": "tags",
+}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WORD_SPLIT = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _BR = "\ue0b0"  # private-use sentinel: survives whitespace collapsing, becomes a newline afterwards
@@ -96,22 +109,13 @@ def html_metadata(soup: BeautifulSoup) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     if soup.title is not None and soup.title.get_text(strip=True):
         meta["html_title"] = soup.title.get_text(" ", strip=True)
-    wanted = {
-        "author": "author",
-        "article:author": "author",
-        "keywords": "keywords",
-        "article:published_time": "date",
-        "date": "date",
-        "pubdate": "date",
-        "dc.date": "date",
-        "og:url": "url",
-        "article:tag": "tags",
-    }
     for tag in soup.find_all("meta"):
         key = _attr(tag, "name") or _attr(tag, "property") or _attr(tag, "itemprop")
-        field = wanted.get(key.lower()) or ("date" if key == "datePublished" else "")
+        field = _META_FIELDS.get(key.lower(), "")
         content = _attr(tag, "content").strip()
-        if field and content:
+        if field == "tags" and content:
+            meta.setdefault("tags", []).append(content)  # one <meta property="article:tag"> per tag
+        elif field and content:
             meta.setdefault(field, content)
     canonical = soup.find("link", rel="canonical")
     if isinstance(canonical, Tag) and _attr(canonical, "href"):

@@ -32,6 +32,7 @@ _INLINE_TAG_NAMES = (
     "|meta|area|map|canvas|col|colgroup|caption|" + _BLOCK_TAG_NAMES
 )
 _INLINE_TAG = re.compile(rf"</?(?:{_INLINE_TAG_NAMES}|[a-z]+-[a-z0-9-]+)(?:\s[^<>]*)?/?>", re.I)
+_PRE_START = re.compile(r"^ {0,3}<pre\b", re.I)
 _ANY_TAG = re.compile(r"<[^<>]*>")
 _BR_TAG = re.compile(r"<br\s*/?>", re.I)
 # A code span may wrap onto the next line, but never across a blank line (that ends the paragraph).
@@ -147,16 +148,25 @@ def _inside(ranges: list[tuple[int, int]], index: int) -> bool:
 
 
 def _convert_html(text: str) -> str:
-    """Drop comments and script-like elements; render block-level HTML through the HTML renderer."""
+    """Drop script-like elements; render block-level HTML through the HTML renderer.
+
+    As in CommonMark, an HTML block ends at a blank line, except a <pre> block, which runs to
+    its closing tag so that blank lines inside preformatted code do not split it.
+    """
     text = _RAW_ELEMENT.sub("", text)
     out: list[str] = []
     block: list[str] = []
+    in_pre = False
     for line in text.split("\n"):
-        if block and not line.strip():  # an HTML block ends at a blank line (CommonMark)
-            out.append(_render_block(block))
-            block = []
-        if block or _HTML_BLOCK_START.match(line):
+        if in_pre or (block and line.strip()):
             block.append(line)
+            in_pre = in_pre and "</pre>" not in line.lower()
+        elif block:  # a blank line ends the block
+            out.extend((_render_block(block), line))
+            block = []
+        elif _HTML_BLOCK_START.match(line):
+            block.append(line)
+            in_pre = _PRE_START.match(line) is not None and "</pre>" not in line.lower()
         else:
             out.append(line)
     if block:

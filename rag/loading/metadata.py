@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ _LANG_KEYS = ("lang", "language", "locale")
 _INDEX_STEMS = frozenset({"index", "_index", "readme"})
 _TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 
+# YAML anchors can nest a short list into billions of items; tags never need more than this.
+_MAX_TAG_ITEMS = 1000
+_MAX_TAG_DEPTH = 4
 _TITLE_MAX = 80
 _CJK_SHARE_FOR_ZH = 0.15
 
@@ -135,7 +139,7 @@ def parse_date(value: Any) -> str | None:
     """Any date-ish value as "YYYY-MM-DD", or None. Never raises."""
     try:
         return _parse_date(value)
-    except (ValueError, TypeError, OverflowError, IndexError):
+    except (ValueError, TypeError, OverflowError, IndexError, OSError):
         return None
 
 
@@ -161,7 +165,7 @@ def _from_number(value: float) -> str | None:
     seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds vs seconds
     if seconds < 1e8:
         return None
-    return _in_range(datetime.fromtimestamp(seconds).date())
+    return _in_range(datetime.fromtimestamp(seconds, tz=UTC).date())
 
 
 def _from_string(text: str) -> str | None:
@@ -209,7 +213,7 @@ def _tags(meta: dict[str, Any]) -> list[str]:
         sources.extend(taxonomies.get(key) for key in _TAG_KEYS)
     tags: list[str] = []
     seen: set[str] = set()
-    for raw in _flatten(sources):
+    for raw in islice(_flatten(sources), _MAX_TAG_ITEMS):
         tag = " ".join(raw.strip().lstrip("#").split())
         if tag and tag.casefold() not in seen:
             seen.add(tag.casefold())
@@ -217,14 +221,14 @@ def _tags(meta: dict[str, Any]) -> list[str]:
     return tags
 
 
-def _flatten(value: Any) -> Iterator[str]:
+def _flatten(value: Any, depth: int = 0) -> Iterator[str]:
     if isinstance(value, str):
         yield from _TAG_SPLIT.split(value)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         yield str(value)
-    elif isinstance(value, Iterable) and not isinstance(value, dict | bytes):
+    elif isinstance(value, Iterable) and not isinstance(value, dict | bytes) and depth < _MAX_TAG_DEPTH:
         for item in value:
-            yield from _flatten(item)
+            yield from _flatten(item, depth + 1)
 
 
 def _author(meta: dict[str, Any]) -> str | None:

@@ -62,6 +62,12 @@ def test_pipe_and_counter_lines_are_removed() -> None:
     assert strip_chrome("Para one.\n|\n13622 0\n  42  \nPara two.") == "Para one.\nPara two."
 
 
+def test_lone_numbers_are_removed_but_wrapped_numbers_stay() -> None:
+    assert strip_chrome("Text.\n\n42\n\n1 2 3\n\nMore.") == "Text.\n\nMore."
+    wrapped = "This feature was defined in RFC\n1422 and is documented in the\nreference."
+    assert strip_chrome(wrapped) == wrapped
+
+
 def test_image_file_name_lines_are_removed() -> None:
     assert strip_chrome("Text.\n\n5590a15a5bc507cd45e17ee1d5c1131c.png\n\nMore.") == "Text.\n\nMore."
 
@@ -87,3 +93,8 @@ def test_previous_next_links() -> None:
 def test_marker_must_be_the_whole_line() -> None:
     assert not is_marker("Read more about the scheduler in the docs.")
     assert is_marker("### 相关推荐:")
+
+
+def test_late_marker_followed_by_code_is_kept() -> None:
+    text = f"{BODY}\n\n## Recommended\n\n```toml\n[profile.release]\nlto = true\n```"
+    assert strip_chrome(text) == text

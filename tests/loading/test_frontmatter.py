@@ -295,3 +295,22 @@ def test_language_from_meta() -> None:
 def test_multiline_comment_without_post_fields_is_not_front_matter() -> None:
     text = "<!--\nTODO: rewrite this\nNOTE: ask Bob\n-->\nBody"
     assert split_front_matter(text) == ({}, text)
+
+
+def test_yaml_alias_bomb_in_tags_is_bounded() -> None:
+    lines = ["---", 'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for level in range(1, 12):
+        prev = chr(ord("a") + level - 1)
+        name = chr(ord("a") + level)
+        lines.append(
+            f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]"
+        )
+    lines += ["tags: *l", "---", "Body"]
+    meta, _ = split_front_matter("\n".join(lines))
+    assert meta_of(meta)["tags"] in ([], ["x"])  # returns at once instead of walking 9**12 items
+
+
+def test_epoch_timestamps() -> None:
+    assert parse_date(1_600_000_000) == "2020-09-13"
+    assert parse_date(1_600_000_000_000) == "2020-09-13"
+    assert parse_date(10**30) is None

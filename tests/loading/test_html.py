@@ -152,6 +152,7 @@ def test_html_metadata() -> None:
     soup = parse_html(
         '<html lang="en"><head><title>Post | Blog</title><meta name="author" content="Sam">'
         '<meta name="keywords" content="a, b"><meta property="article:published_time" content="2024-06-01">'
+        '<meta property="article:tag" content="redis"><meta property="article:tag" content="cache">'
         '<link rel="canonical" href="https://b/post/"></head><body><p>x</p></body></html>'
     )
     assert html_metadata(soup) == {
@@ -161,6 +162,7 @@ def test_html_metadata() -> None:
         "date": "2024-06-01",
         "url": "https://b/post/",
         "lang": "en",
+        "tags": ["redis", "cache"],
     }
 
 

@@ -189,3 +189,8 @@ def test_comment_markers_in_code_are_text() -> None:
 
 def test_unclosed_comment_hides_the_rest() -> None:
     assert clean_markdown("Visible.\n\n<!-- draft notes\nnever closed") == "Visible."
+
+
+def test_html_pre_block_with_blank_lines_stays_one_code_block() -> None:
+    text = "Intro.\n\n<pre><code>fn a() {}\n\n\nfn **b**() {}\n</code></pre>\n\nAfter."
+    assert clean_markdown(text) == "Intro.\n\n```\nfn a() {}\n\n\nfn **b**() {}\n```\n\nAfter."

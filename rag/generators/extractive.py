@@ -58,6 +58,7 @@ class Candidate:
     coverage: float = 0.0
     score: float = 0.0
     essentials: bool = True  # mentions every name and dominant term of the question
+    fit: float = 1.0  # < 1 when it lacks what the question asks for (a count, a year)
 
 
 def is_chinese(text: str) -> bool:
@@ -89,7 +90,7 @@ class ExtractiveGenerator:
         """The sentences that answer the question, best first; [] when the evidence is insufficient."""
         weights = self._term_weights(question, sources)
         candidates = [c for i, hit in enumerate(sources) for c in _candidates(hit, i)]
-        if not candidates:
+        if not candidates or self._unverifiable(question, sources):
             return []
         if weights:
             self._score_lexically(question, candidates, sources, weights)
@@ -107,7 +108,7 @@ class ExtractiveGenerator:
         kinds = question_terms(question)
         rarity = {t: self.context.idf(t) for t in kinds}
         if _is_cross_lingual(question, sources):
-            rarity = {t: w for t, w in rarity.items() if w is not None}
+            rarity = {t: w for t, w in rarity.items() if w is not None or self._seen(t, sources)}
         # A key term no post uses as a token still counts, as much as the rarest one; a name the
         # posts use everywhere is still what the question is about, so entities get a floor.
         strongest = max((w for w in rarity.values() if w is not None), default=1.0)
@@ -118,6 +119,20 @@ class ExtractiveGenerator:
                 value = max(value, strongest / 2)
             weights[term] = (value * KIND_WEIGHT.get(kinds[term], 1.0) * specificity(term), kinds[term])
         return weights
+
+    def _unverifiable(self, question: str, sources: list[Hit]) -> bool:
+        """Across languages, a name the posts never spell this way ("Wang Zefeng" for 王泽锋) cannot
+        be checked lexically, and similarity alone confuses people: refuse rather than guess."""
+        if not _is_cross_lingual(question, sources):
+            return False
+        kinds = question_terms(question)
+        return any(kind == "entity" and not self._seen(term, sources) for term, kind in kinds.items())
+
+    def _seen(self, term: str, sources: list[Hit]) -> bool:
+        """Whether the posts use the term: names of several words are phrases, not index tokens."""
+        if " " in term:
+            return any(term in f"{h.post.title} {h.chunk.text}".lower() for h in sources)
+        return self.context.idf(term) is not None
 
     def _score_lexically(
         self, question: str, candidates: list[Candidate], sources: list[Hit], weights: dict[str, tuple[float, str]]
@@ -149,6 +164,7 @@ class ExtractiveGenerator:
             if asks_list and len(_LIST_SEPARATOR.findall(cand.text)) >= 2:
                 fit *= LIST_BONUS
             length_penalty = 0.05 if len(cand.text) > 240 else 0.0
+            cand.fit = fit
             cand.score = cand.coverage * fit + 0.1 / (1 + cand.source_index) - length_penalty
 
     def _needs_dense(self, question: str, sources: list[Hit], weights: dict[str, tuple[float, str]]) -> bool:
@@ -168,7 +184,7 @@ class ExtractiveGenerator:
             # missing name: a sentence about another project is not the answer.
             if cand.essentials and similarity >= CROSS_LINGUAL_MIN_SIMILARITY:
                 cand.coverage = max(cand.coverage, 1.0)
-            cand.score = float(similarity) + 0.5 * cand.coverage
+            cand.score = (float(similarity) + 0.5 * cand.coverage) * cand.fit
 
 
 def _is_cross_lingual(question: str, sources: list[Hit]) -> bool:

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) \
+    (apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null) \
       || echo "warning: could not install chromium; the browser test will fail" >&2
   else
     echo "warning: install Debian's chromium and chromium-driver for the browser test" >&2

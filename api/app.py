@@ -1,0 +1,74 @@
+"""The FastAPI app: `create_app(settings)`; the Engine is loaded once, in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import FileResponse
+from starlette.staticfiles import StaticFiles
+
+from api.handlers import install_handlers
+from api.metrics import Metrics
+from api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from api.ratelimit import RateLimiter
+from api.routers import admin, ask, health, posts, search
+from api.state import EngineHolder
+from rag.config import Settings, get_settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+DESCRIPTION = (
+    "Ask a blog's archive and get short answers citing the exact posts and passages. "
+    "Errors are JSON `{error, message, hint}`; the hint says how to fix the request. "
+    "When RAG_API_KEY is set, send it as `X-API-Key` or `Authorization: Bearer` "
+    "(always required for /admin)."
+)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Models and index are loaded once per process, off the event loop.
+    holder: EngineHolder = app.state.holder
+    await run_in_threadpool(holder.load)
+    yield
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="blograg", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    metrics = Metrics()
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.holder = EngineHolder(settings)
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    install_handlers(app, metrics)
+    for module in (ask, search, posts, health, admin):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def chat_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    _add_middleware(app, settings, metrics)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+    # Added innermost first: the body limit sits inside CORS so a 413 still carries CORS headers,
+    # and metrics is outermost so it counts every response, rejected ones included.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization", "X-API-Key"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)

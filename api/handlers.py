@@ -1,0 +1,66 @@
+"""Exception handlers: every error leaves the API as {"error", "message", "hint"} JSON."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
+
+from api.errors import ValidationFailed, error_response
+from api.metrics import Metrics
+from rag.errors import RagError
+
+log = logging.getLogger("blograg.api")
+JSON_HINT = 'Send a JSON object with Content-Type: application/json, e.g. {"question": "CNCF TOC 有多少个席位？"}.'
+
+
+def validation_error(errors: Sequence[Any]) -> ValidationFailed:
+    """pydantic's error list -> one readable message plus per-field details."""
+    details = [_detail(e) for e in errors]
+    broken = [e for e in errors if e.get("type") == "json_invalid"]
+    if broken:
+        reason = broken[0].get("ctx", {}).get("error", "decode error")
+        position = broken[0].get("loc", ("body", "?"))[-1]
+        message = f"The request body is not valid JSON ({reason} at character {position})."
+        return ValidationFailed(message, JSON_HINT, [{"field": "body", "message": message, "type": "json_invalid"}])
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    return ValidationFailed(f"Invalid request: {summary}", "Fix the fields listed in `details`; see /docs.", details)
+
+
+def _detail(error: dict[str, Any]) -> dict[str, Any]:
+    loc = [str(part) for part in error.get("loc", ()) if part != "body"] or ["body"]
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return {"field": ".".join(loc), "message": message, "type": error.get("type", "")}
+
+
+def install_handlers(app: FastAPI, metrics: Metrics) -> None:
+    async def on_rag_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RagError)
+        metrics.record_error(type(exc).__name__)
+        return error_response(exc)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return await on_rag_error(request, validation_error(exc.errors()))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        hint = "See /docs for the endpoints and methods." if exc.status_code in (404, 405) else ""
+        body = {"error": "HTTPError", "message": str(exc.detail), "hint": hint}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        metrics.record_error("InternalError")
+        body = {"error": "InternalError", "message": "Unexpected server error.", "hint": "See the server log."}
+        return JSONResponse(body, status_code=500)
+
+    app.add_exception_handler(RagError, on_rag_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)

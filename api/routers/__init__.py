@@ -1,0 +1,1 @@
+"""One router per area: ask, search, posts, health (+ metrics), admin."""

@@ -1,0 +1,50 @@
+"""GET /posts/{id} — one post's cleaned text and chunk anchors, so a citation can open its passage."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi import Path as PathParam
+from starlette.responses import JSONResponse
+
+from api.deps import LoadedDep, rate_limit, require_api_key
+from api.errors import NotFoundError
+from api.schemas import ErrorOut, PostOut
+
+router = APIRouter(tags=["posts"], dependencies=[Depends(rate_limit), Depends(require_api_key)])
+
+PostId = Annotated[str, PathParam(description="The post's `source`: its path relative to the ingested folder.")]
+
+
+@router.get(
+    "/posts/{id:path}",
+    summary="Read one post",
+    description="Metadata, cleaned text and chunk anchors. Citation `start`/`end` offsets index into `text`.",
+    response_model=None,
+    responses={200: {"model": PostOut}, 404: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+)
+async def get_post(id: PostId, loaded: LoadedDep) -> JSONResponse:
+    post = loaded.engine.index.posts.get(id)
+    if post is None:
+        raise NotFoundError(
+            f"No post with id {id!r} in the index.",
+            "Use the `source` field of a search hit or citation (a path relative to the posts folder), "
+            "or reindex if the post was added recently.",
+        )
+    anchors = [
+        {"chunk_id": c.chunk_id, "heading": c.heading, "start": c.start, "end": c.end}
+        for c in loaded.chunks_by_source.get(id, [])
+    ]
+    body = {
+        "source": post.source,
+        "title": post.title,
+        "date": post.date,
+        "tags": post.tags,
+        "author": post.author,
+        "url": post.url,
+        "language": post.language,
+        "text": post.text,
+        "chunks": anchors,
+    }
+    return JSONResponse(body)

@@ -1,0 +1,385 @@
+// blograg chat page. No framework, no build step.
+// Safety rule: every string that comes from posts or the server is inserted with textContent /
+// createElement, never innerHTML, so a post containing <script> or <img onerror> stays inert text.
+"use strict";
+
+const MAX_HISTORY_TURNS = 6; // earlier question/answer pairs sent for follow-up questions
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  history: [], // [{role, content}] of finished turns
+  answers: new Map(), // turn id -> final Answer JSON
+  controller: null, // AbortController of the running request
+  turnCount: 0,
+};
+
+// ---------- small DOM helpers ----------
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function safeUrl(url) {
+  // Only real web links: a post's front matter could carry "javascript:..." as its URL.
+  if (!url) return null;
+  try {
+    const parsed = new URL(url, window.location.href);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function viewerHref(source, start, end) {
+  const params = new URLSearchParams({ post: source, start: String(start), end: String(end) });
+  return "#" + params.toString();
+}
+
+function apiHeaders(extra) {
+  const headers = Object.assign({ "Content-Type": "application/json" }, extra || {});
+  const key = $("api-key").value.trim();
+  if (key) headers["X-API-Key"] = key;
+  return headers;
+}
+
+function postPath(source) {
+  return "/posts/" + source.split("/").map(encodeURIComponent).join("/");
+}
+
+// ---------- server-sent events over fetch ----------
+
+function parseEventBlock(block) {
+  let event = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (!line || line.startsWith(":")) continue;
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? "" : line.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "event") event = value;
+    else if (field === "data") data.push(value);
+  }
+  return data.length ? { event, data: JSON.parse(data.join("\n")) } : null;
+}
+
+async function* readEvents(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const parsed = parseEventBlock(buffer.slice(0, cut));
+      buffer = buffer.slice(cut + 2);
+      if (parsed) yield parsed;
+    }
+  }
+}
+
+// ---------- rendering ----------
+
+function addTurn(question) {
+  $("empty-state").hidden = true;
+  const id = ++state.turnCount;
+  const item = el("li", "turn");
+  item.dataset.turn = String(id);
+  const user = el("div", "msg user");
+  user.append(el("span", "who", "你 / You"), el("p", "text", question));
+  const bot = el("div", "msg assistant");
+  bot.dataset.state = "streaming";
+  bot.append(el("span", "who", "blograg"), el("p", "status", "检索中… / Searching…"), el("div", "text"));
+  item.append(user, bot);
+  $("turns").append(item);
+  bot.scrollIntoView({ block: "end", behavior: "smooth" });
+  return { id, bot };
+}
+
+function setStatus(turn, text) {
+  turn.bot.querySelector(".status").textContent = text;
+}
+
+function renderAnswerText(container, turnId, answer) {
+  // Replace the streamed draft with the verified answer; [n] markers become links to the sources.
+  const numbers = new Set(answer.citations.map((c) => c.n));
+  const parts = answer.answer.split(/\[(\d+)\]/);
+  container.replaceChildren();
+  parts.forEach((part, i) => {
+    if (i % 2 === 0) {
+      if (part) container.append(document.createTextNode(part));
+      return;
+    }
+    const n = Number(part);
+    if (!numbers.has(n)) {
+      container.append(document.createTextNode("[" + part + "]"));
+      return;
+    }
+    const link = el("a", "cite", "[" + n + "]");
+    link.href = "#src-" + turnId + "-" + n;
+    link.dataset.turn = String(turnId);
+    link.dataset.n = String(n);
+    link.title = "查看来源 / Show source " + n;
+    container.append(link);
+  });
+}
+
+function renderClosest(turn, answer) {
+  if (!answer.closest.length) return;
+  const box = el("div", "closest");
+  box.append(el("p", "closest-title", "最接近的文章 / Closest posts"));
+  const list = el("ul");
+  for (const post of answer.closest) {
+    const item = el("li");
+    item.append(postLink(post.title, post), el("span", "date", post.date || ""));
+    list.append(item);
+  }
+  box.append(list);
+  turn.bot.append(box);
+}
+
+function postLink(text, ref) {
+  // The post's own URL when it has a safe one, otherwise the built-in viewer at the passage.
+  const link = el("a", "post-link", text);
+  const url = safeUrl(ref.url);
+  if (url) {
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+  } else {
+    link.href = viewerHref(ref.source, ref.start, ref.end);
+    link.classList.add("opens-viewer");
+    link.dataset.source = ref.source;
+    link.dataset.start = String(ref.start);
+    link.dataset.end = String(ref.end);
+  }
+  return link;
+}
+
+function renderFinal(turn, answer) {
+  state.answers.set(turn.id, answer);
+  turn.bot.dataset.state = answer.refused ? "refused" : "done";
+  turn.bot.classList.toggle("refused", answer.refused);
+  renderAnswerText(turn.bot.querySelector(".text"), turn.id, answer);
+  setStatus(turn, answer.refused ? "未找到答案 / The posts don't say" : "");
+  renderClosest(turn, answer);
+  const ms = Math.round((answer.timings_ms && answer.timings_ms.total) || 0);
+  turn.bot.append(el("p", "meta", answer.generator + " · " + ms + " ms"));
+  showSources(turn.id, null);
+}
+
+function showError(turn, err) {
+  turn.bot.dataset.state = "error";
+  turn.bot.classList.add("error");
+  setStatus(turn, "出错了 / Error");
+  const box = el("div", "error-box");
+  box.append(el("p", "error-message", err.message || "Request failed"));
+  if (err.hint) box.append(el("p", "error-hint", err.hint));
+  turn.bot.append(box);
+  if (err.error === "AuthError") $("settings").open = true;
+}
+
+function sourceItem(turnId, citation) {
+  const item = el("li", "source");
+  item.id = "src-" + turnId + "-" + citation.n;
+  const head = el("div", "source-head");
+  head.append(el("span", "num", "[" + citation.n + "]"), postLink(citation.title, citation));
+  const where = [citation.date, citation.heading].filter(Boolean).join(" · ");
+  item.append(head, el("p", "where", where), el("blockquote", "quote", citation.quote));
+  const view = el("a", "open-viewer opens-viewer", "查看原文段落 / View passage");
+  view.href = viewerHref(citation.source, citation.start, citation.end);
+  Object.assign(view.dataset, { source: citation.source, start: citation.start, end: citation.end });
+  item.append(view);
+  return item;
+}
+
+function showSources(turnId, activeN) {
+  const answer = state.answers.get(turnId);
+  const list = $("sources");
+  list.replaceChildren();
+  list.dataset.turn = String(turnId);
+  const citations = answer ? answer.citations : [];
+  $("sources-hint").hidden = citations.length > 0;
+  for (const citation of citations) list.append(sourceItem(turnId, citation));
+  if (activeN === null) return;
+  const target = $("src-" + turnId + "-" + activeN);
+  if (!target) return;
+  target.classList.add("active");
+  target.scrollIntoView({ block: "nearest", behavior: "smooth" });
+}
+
+// ---------- post viewer ----------
+
+async function openViewer(source, start, end) {
+  const dialog = $("viewer");
+  const text = $("viewer-text");
+  $("viewer-title").textContent = "加载中… / Loading…";
+  $("viewer-meta").textContent = source;
+  text.replaceChildren();
+  if (!dialog.open) dialog.showModal();
+  const response = await fetch(postPath(source), { headers: apiHeaders() });
+  const body = await response.json();
+  if (!response.ok) {
+    $("viewer-title").textContent = "无法打开 / Cannot open";
+    text.append(el("p", "error-message", body.message), el("p", "error-hint", body.hint || ""));
+    return;
+  }
+  $("viewer-title").textContent = body.title;
+  $("viewer-meta").textContent = [body.date, body.author, body.source].filter(Boolean).join(" · ");
+  const from = Math.max(0, Math.min(start, body.text.length));
+  const to = Math.max(from, Math.min(end, body.text.length));
+  const mark = el("mark", "passage", body.text.slice(from, to));
+  text.append(document.createTextNode(body.text.slice(0, from)), mark, document.createTextNode(body.text.slice(to)));
+  mark.scrollIntoView({ block: "center" });
+}
+
+function closeViewer() {
+  $("viewer").close();
+  if (window.location.hash.startsWith("#post=")) history.replaceState(null, "", window.location.pathname);
+}
+
+function openViewerFromHash() {
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  const source = params.get("post");
+  if (source) openViewer(source, Number(params.get("start") || 0), Number(params.get("end") || 0));
+}
+
+// ---------- asking ----------
+
+function setBusy(busy) {
+  $("ask").disabled = busy;
+  $("stop").hidden = !busy;
+  document.body.classList.toggle("busy", busy);
+}
+
+function handleEvent(turn, event, draft) {
+  const text = turn.bot.querySelector(".text");
+  if (event.event === "meta") {
+    setStatus(turn, "找到 " + event.data.sources.length + " 段相关内容，正在作答… / Found passages, answering…");
+  } else if (event.event === "token") {
+    draft.text += event.data.text;
+    // NO_ANSWER is the generator's refusal sentinel, not for readers; the final event brings the wording.
+    text.textContent = /^\s*\[?NO_ANSWER/i.test(draft.text) ? "" : draft.text;
+  } else if (event.event === "reset") {
+    draft.text = "";
+    text.textContent = "";
+    setStatus(turn, "改用摘录式回答… / Switching to an extractive answer…");
+  } else if (event.event === "citations") {
+    draft.answer = event.data;
+    renderFinal(turn, event.data);
+  } else if (event.event === "error") {
+    draft.failed = true;
+    showError(turn, event.data);
+  }
+}
+
+async function ask(question) {
+  const turn = addTurn(question);
+  const draft = { text: "", answer: null, failed: false };
+  state.controller = new AbortController();
+  setBusy(true);
+  const body = { question, history: state.history.slice(-2 * MAX_HISTORY_TURNS), stream: true };
+  try {
+    const response = await fetch("/ask", {
+      method: "POST",
+      headers: apiHeaders({ Accept: "text/event-stream" }),
+      body: JSON.stringify(body),
+      signal: state.controller.signal,
+    });
+    if (!response.ok) {
+      showError(turn, await response.json().catch(() => ({ message: response.statusText })));
+      return;
+    }
+    for await (const event of readEvents(response)) handleEvent(turn, event, draft);
+    if (draft.answer) {
+      state.history.push({ role: "user", content: question }, { role: "assistant", content: draft.answer.answer });
+    } else if (!draft.failed) {
+      showError(turn, { message: "连接中断 / The answer stream ended early", hint: "Try again." });
+    }
+  } catch (err) {
+    if (err.name === "AbortError") {
+      turn.bot.dataset.state = "stopped";
+      setStatus(turn, "已停止 / Stopped");
+    } else {
+      showError(turn, { message: String(err), hint: "检查网络或服务器 / Is the server running?" });
+    }
+  } finally {
+    state.controller = null;
+    setBusy(false);
+  }
+}
+
+function newChat() {
+  if (state.controller) state.controller.abort();
+  state.history = [];
+  state.answers.clear();
+  $("turns").replaceChildren();
+  $("sources").replaceChildren();
+  $("sources-hint").hidden = false;
+  $("empty-state").hidden = false;
+  $("question").value = "";
+  $("question").focus();
+}
+
+function submit() {
+  const question = $("question").value.trim();
+  if (!question || state.controller) return;
+  $("question").value = "";
+  ask(question);
+}
+
+// ---------- wiring ----------
+
+function onDocumentClick(event) {
+  const cite = event.target.closest("a.cite");
+  if (cite) {
+    event.preventDefault();
+    showSources(Number(cite.dataset.turn), Number(cite.dataset.n));
+    return;
+  }
+  const viewer = event.target.closest("a.opens-viewer");
+  if (viewer) {
+    event.preventDefault();
+    openViewer(viewer.dataset.source, Number(viewer.dataset.start), Number(viewer.dataset.end));
+    return;
+  }
+  const example = event.target.closest("button.example");
+  if (example) {
+    $("question").value = example.textContent;
+    submit();
+  }
+}
+
+function init() {
+  const keyInput = $("api-key");
+  keyInput.value = sessionStorage.getItem("blograg.apiKey") || "";
+  keyInput.addEventListener("change", () => sessionStorage.setItem("blograg.apiKey", keyInput.value.trim()));
+  $("ask-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  $("question").addEventListener("keydown", (event) => {
+    // isComposing: Enter also confirms a Chinese IME candidate and must not send the question.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  $("stop").addEventListener("click", () => state.controller && state.controller.abort());
+  $("new-chat").addEventListener("click", newChat);
+  $("viewer-close").addEventListener("click", closeViewer);
+  $("viewer").addEventListener("close", () => {
+    if (window.location.hash.startsWith("#post=")) history.replaceState(null, "", window.location.pathname);
+  });
+  document.addEventListener("click", onDocumentClick);
+  window.addEventListener("hashchange", openViewerFromHash);
+  openViewerFromHash();
+  $("question").focus();
+}
+
+document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,223 @@
+"""The chat page end to end in headless Chromium: streaming, citations, viewer, refusal, XSS, stop."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from api.app import create_app
+from rag.config import Settings
+from tests.api.helpers import EVIL_SOURCE, live_server
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROME_ARGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,900",
+)
+# Records what the newest answer bubble showed at each DOM change, to prove text appeared while streaming.
+OBSERVE = """
+window.__seen = [];
+new MutationObserver(() => {
+  const bots = document.querySelectorAll('.msg.assistant');
+  const bot = bots[bots.length - 1];
+  if (bot) window.__seen.push([bot.dataset.state, bot.querySelector('.text').textContent]);
+}).observe(document.getElementById('turns'), {subtree: true, childList: true, characterData: true});
+"""
+RECORD_FETCH = """
+window.__bodies = [];
+const realFetch = window.fetch;
+window.fetch = (url, options) => { if (url === '/ask') window.__bodies.push(JSON.parse(options.body));
+                                   return realFetch(url, options); };
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url(api_settings: Settings) -> Iterator[tuple[str, Any]]:
+    app = create_app(api_settings)
+    with live_server(app) as url:
+        yield url, app
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[WebDriver]:
+    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+        pytest.fail("Chromium is missing: apt-get update && apt-get install -y chromium chromium-driver")
+    options = webdriver.ChromeOptions()
+    for arg in CHROME_ARGS:
+        options.add_argument(arg)
+    profile = tempfile.mkdtemp(prefix="blograg-chrome-")
+    options.add_argument(f"--user-data-dir={profile}")
+    options.binary_location = "/usr/bin/chromium"
+    browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture()
+def page(driver: WebDriver, app_url: tuple[str, Any]) -> WebDriver:
+    driver.get(app_url[0] + "/")
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    return driver
+
+
+def ask(driver: WebDriver, question: str, wait_done: bool = True) -> WebElement:
+    count = len(driver.find_elements(By.CSS_SELECTOR, ".msg.assistant"))
+    box = driver.find_element(By.ID, "question")
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".msg.assistant")) > count)
+    bot = driver.find_elements(By.CSS_SELECTOR, ".msg.assistant")[-1]
+    if wait_done:
+        WebDriverWait(driver, 30).until(lambda d: bot.get_attribute("data-state") != "streaming")
+    return bot
+
+
+def shot(driver: WebDriver, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / name))
+
+
+def assert_inert(driver: WebDriver) -> None:
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text  # noqa: B018 - touching it raises when no alert is open
+    assert driver.execute_script("return typeof window.__xss") == "undefined"
+    assert (
+        driver.execute_script("return document.querySelectorAll('#turns img, #sources img, #viewer img').length") == 0
+    )
+    assert driver.execute_script("return document.querySelectorAll('body script').length") == 0
+    assert not driver.find_elements(By.CSS_SELECTOR, "a[href^='javascript:']")
+
+
+def test_streamed_answer_with_citation_and_sources_panel(page: WebDriver) -> None:
+    page.execute_script(OBSERVE)
+    bot = ask(page, "How do I set a TTL in Redis?")
+    assert bot.get_attribute("data-state") == "done"
+    assert bot.find_element(By.CSS_SELECTOR, ".text").text.startswith("Set a TTL on every key.")
+    seen = page.execute_script("return window.__seen")
+    assert any(state == "streaming" and text for state, text in seen), seen  # draft shown before the final answer
+    cite = bot.find_element(By.CSS_SELECTOR, "a.cite")
+    assert cite.text == "[1]"
+    cite.click()
+    active = WebDriverWait(page, 5).until(lambda d: d.find_element(By.CSS_SELECTOR, "#sources li.source.active"))
+    assert active.find_element(By.CSS_SELECTOR, ".quote").text == "Set a TTL on every key."
+    assert "Caching with Redis" in active.text and "2024-06-01" in active.text
+    link = active.find_element(By.CSS_SELECTOR, ".source-head a")
+    assert link.get_attribute("href") == "https://blog.example.com/caching-with-redis/"
+    shot(page, "chat-answer.png")
+
+
+def test_viewer_opens_at_the_cited_passage(page: WebDriver) -> None:
+    bot = ask(page, "CNCF TOC 有多少个席位？")
+    bot.find_elements(By.CSS_SELECTOR, "a.cite")[-1].click()
+    source = page.find_element(By.CSS_SELECTOR, "#sources li.source.active")
+    quote = source.find_element(By.CSS_SELECTOR, ".quote").text
+    title_link = source.find_element(By.CSS_SELECTOR, ".source-head a")
+    assert "opens-viewer" in (title_link.get_attribute("class") or "")  # no URL: the title opens the viewer
+    source.find_element(By.CSS_SELECTOR, "a.open-viewer").click()
+    mark = WebDriverWait(page, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#viewer[open] mark.passage"))
+    assert mark.text == quote
+    visible = page.execute_script(
+        "const m = arguments[0].getBoundingClientRect(), v = document.getElementById('viewer-text')"
+        ".getBoundingClientRect(); return m.top >= v.top && m.top < v.bottom;",
+        mark,
+    )
+    assert visible  # scrolled to the passage
+    assert page.find_element(By.ID, "viewer-title").text == source.find_element(By.CSS_SELECTOR, ".source-head a").text
+    shot(page, "post-viewer.png")
+    page.find_element(By.ID, "viewer-close").click()
+    assert not page.find_elements(By.CSS_SELECTOR, "#viewer[open]")
+
+
+def test_refusal_looks_different_and_lists_closest_posts(page: WebDriver) -> None:
+    answer = ask(page, "How do I set a TTL in Redis?")
+    refusal = ask(page, "谁是 2019 年的诺贝尔文学奖得主？")
+    assert refusal.get_attribute("data-state") == "refused" and "refused" in (refusal.get_attribute("class") or "")
+    assert "没有提供" in refusal.find_element(By.CSS_SELECTOR, ".text").text
+    assert "NO_ANSWER" not in refusal.text
+    assert len(refusal.find_elements(By.CSS_SELECTOR, ".closest li a")) >= 1
+    assert not refusal.find_elements(By.CSS_SELECTOR, "a.cite")
+    style = "return getComputedStyle(arguments[0]).backgroundColor"
+    assert page.execute_script(style, refusal) != page.execute_script(style, answer)
+    shot(page, "refusal.png")
+
+
+def test_xss_payloads_from_posts_stay_inert(page: WebDriver) -> None:
+    bot = ask(page, "What is the zebra payload?")
+    assert '<img src=x onerror="window.__xss=4;alert(4)">' in bot.find_element(By.CSS_SELECTOR, ".text").text
+    bot.find_element(By.CSS_SELECTOR, "a.cite").click()
+    source = page.find_element(By.CSS_SELECTOR, "#sources li.source.active")
+    assert "opens-viewer" in (source.find_element(By.CSS_SELECTOR, ".source-head a").get_attribute("class") or "")
+    assert_inert(page)
+    source.find_element(By.CSS_SELECTOR, "a.open-viewer").click()
+    text = WebDriverWait(page, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#viewer[open] #viewer-text"))
+    WebDriverWait(page, 10).until(lambda d: "<script>window.__xss=6" in text.text)
+    assert page.find_element(By.ID, "viewer-meta").text.endswith(EVIL_SOURCE)
+    assert_inert(page)
+    page.find_element(By.ID, "viewer-close").click()
+    fixture = ask(page, "What is the first payload?")  # the tests/fixtures post with <script> and <img onerror>
+    fixture.find_element(By.CSS_SELECTOR, "a.cite").click()
+    assert "Escaping User Content" in page.find_element(By.CSS_SELECTOR, "#sources li.source.active").text
+    shot(page, "xss-inert.png")
+    assert_inert(page)
+
+
+def test_follow_ups_send_history_and_new_chat_clears_it(page: WebDriver) -> None:
+    page.execute_script(RECORD_FETCH)
+    ask(page, "How do I tune Postgres autovacuum?")
+    ask(page, "Which of its settings matter?")
+    bodies = page.execute_script("return window.__bodies")
+    assert bodies[0]["history"] == [] and bodies[0]["stream"] is True
+    assert [t["role"] for t in bodies[1]["history"]] == ["user", "assistant"]
+    assert bodies[1]["history"][0]["content"] == "How do I tune Postgres autovacuum?"
+    page.find_element(By.ID, "new-chat").click()
+    assert page.find_elements(By.CSS_SELECTOR, ".turn") == []
+    assert page.find_elements(By.CSS_SELECTOR, "#sources li") == []
+    ask(page, "How do I set a TTL in Redis?")
+    assert page.execute_script("return window.__bodies")[-1]["history"] == []
+
+
+def test_stop_button_aborts_a_running_answer(
+    page: WebDriver, app_url: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = app_url[1].state.holder.current.engine
+
+    def slow_stream(*args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        yield {"event": "meta", "query": "q", "hits": []}
+        for _ in range(50):
+            time.sleep(0.1)
+            yield {"event": "token", "text": "slow "}
+
+    monkeypatch.setattr(engine, "ask_stream", slow_stream)
+    bot = ask(page, "Something slow", wait_done=False)
+    stop = page.find_element(By.ID, "stop")
+    WebDriverWait(page, 5).until(lambda d: "slow" in bot.find_element(By.CSS_SELECTOR, ".text").text)
+    assert stop.is_displayed() and not page.find_element(By.ID, "ask").is_enabled()
+    stop.click()
+    WebDriverWait(page, 5).until(lambda d: bot.get_attribute("data-state") == "stopped")
+    assert "已停止 / Stopped" in bot.text
+    assert not stop.is_displayed() and page.find_element(By.ID, "ask").is_enabled()

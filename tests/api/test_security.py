@@ -1,0 +1,116 @@
+"""API key, rate limit, CORS and security headers (CSP strict on the page, relaxed only for /docs)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from api.ratelimit import RateLimiter
+from tests.api.helpers import ClientFactory
+
+ASK = {"question": "How do I set a TTL in Redis?"}
+
+
+def test_api_key_required_for_ask_search_posts_when_set(make_client: ClientFactory) -> None:
+    client = make_client(api_key="s3cret")
+    for method, path, body in (("POST", "/ask", ASK), ("POST", "/search", {"query": "redis"})):
+        missing = client.request(method, path, json=body)
+        assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
+        assert "X-API-Key" in missing.json()["hint"]
+        wrong = client.request(method, path, json=body, headers={"X-API-Key": "nope"})
+        assert wrong.status_code == 401 and wrong.json()["message"] == "The API key is wrong."
+        assert client.request(method, path, json=body, headers={"X-API-Key": "s3cret"}).status_code == 200
+        assert client.request(method, path, json=body, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert client.get("/posts/html-post.html").status_code == 401
+    assert client.get("/health").status_code == 200  # probes stay open
+
+
+def test_no_key_configured_means_open_ask_but_closed_admin(client: TestClient) -> None:
+    assert client.post("/ask", json=ASK).status_code == 200
+    response = client.post("/admin/reindex")
+    assert response.status_code == 403 and "RAG_API_KEY" in response.json()["hint"]
+    assert client.get("/admin/reindex").status_code == 403
+
+
+def test_admin_needs_the_key(make_client: ClientFactory) -> None:
+    client = make_client(api_key="s3cret")
+    assert client.get("/admin/reindex").status_code == 401
+    status = client.get("/admin/reindex", headers={"Authorization": "Bearer s3cret"})
+    assert status.status_code == 200 and status.json()["state"] == "idle"
+
+
+def test_rate_limit_is_per_client_with_retry_after(make_client: ClientFactory) -> None:
+    client = make_client(rate_limit_per_minute=3)
+    for _ in range(3):
+        assert client.post("/search", json={"query": "redis"}).status_code == 200
+    limited = client.post("/ask", json=ASK)
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) >= 1 and "3 per minute" in limited.json()["message"]
+    assert client.get("/health").status_code == 200  # health and metrics are not limited
+    other = TestClient(client.app, client=("10.0.0.2", 5000))  # another IP has its own budget
+    assert other.post("/search", json={"query": "redis"}).status_code == 200
+
+
+def test_rate_limiter_refills_over_the_minute() -> None:
+    now = [1000.0]
+    limiter = RateLimiter(6, clock=lambda: now[0])  # 6/min = one token every 10 s
+    assert [limiter.check("a") for _ in range(6)] == [None] * 6
+    assert limiter.check("a") == 10
+    now[0] += 10
+    assert limiter.check("a") is None and limiter.check("a") == 10
+    assert RateLimiter(0).check("a") is None  # 0 switches it off
+
+
+def test_chat_page_has_strict_csp_and_no_inline_code(client: TestClient) -> None:
+    for path in ("/", "/static/app.js", "/static/style.css", "/ask"):
+        response = client.get(path) if path != "/ask" else client.post(path, json=ASK)
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self';" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+    page = client.get("/").text
+    # Every script is external and there are no inline handlers or styles the CSP would block.
+    assert all('src="' in tag for tag in re.findall(r"<script[^>]*>", page))
+    assert not re.search(r"\son[a-z]+\s*=", page) and "<style" not in page and "style=" not in page
+    script = client.get("/static/app.js").text
+    assert not re.search(r"\.(inner|outer)HTML\s*=|insertAdjacentHTML|document\.write|eval\(", script)
+
+
+def test_docs_work_under_their_own_csp(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    csp = docs.headers["content-security-policy"]
+    origins = {m.group(1) for m in re.finditer(r'(https://[^/"]+)/', docs.text)}
+    script_and_style = [p for p in csp.split(";") if p.strip().startswith(("script-src", "style-src"))]
+    for origin in origins - {"https://fastapi.tiangolo.com"}:  # the favicon origin is listed in img-src
+        assert all(origin in policy for policy in script_and_style), origin
+    assert "https://fastapi.tiangolo.com" in csp
+    assert client.get("/openapi.json").status_code == 200
+
+
+def test_cors_from_settings(make_client: ClientFactory) -> None:
+    client = make_client(cors_origins=["https://blog.example.com"])
+    preflight = client.options(
+        "/ask",
+        headers={
+            "Origin": "https://blog.example.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-api-key",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://blog.example.com"
+    response = client.post("/search", json={"query": "redis"}, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_reindex_status_never_runs_twice(make_client: ClientFactory) -> None:
+    client = make_client(api_key="k")
+    holder = client.app.state.holder  # type: ignore[attr-defined]
+    holder._reindex_lock.acquire()  # pretend one is running
+    try:
+        response = client.post("/admin/reindex", headers={"X-API-Key": "k"})
+        assert response.status_code == 409 and "already running" in response.json()["message"]
+    finally:
+        holder._reindex_lock.release()

@@ -1,0 +1,81 @@
+"""Clear 422s for bad input, 413 for big bodies, and the error shape everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.helpers import ClientFactory
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "words"),
+    [
+        ({"question": ""}, "question", "empty"),
+        ({"question": " \n\t "}, "question", "empty"),
+        ({"question": "x" * 2001}, "question", "2001 characters"),
+        ({"question": "ok", "top_k": 0}, "top_k", "greater than or equal to 1"),
+        ({"question": "ok", "top_k": 21}, "top_k", "less than or equal to 20"),
+        ({"question": "ok", "filters": {"after": "2024/01/01"}}, "filters.after", "pattern"),
+        ({"question": "ok", "history": [{"role": "system", "content": "x"}]}, "history.0.role", "'user'"),
+        ({"question": "ok", "colour": "blue"}, "colour", "Extra inputs"),
+        ({}, "question", "Field required"),
+    ],
+)
+def test_ask_validation_names_the_field(client: TestClient, payload: dict[str, object], field: str, words: str) -> None:
+    response = client.post("/ask", json=payload)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "ValidationFailed" and body["hint"]
+    assert field in body["message"] and words in body["message"]
+    assert [d["field"] for d in body["details"]] == [field]
+
+
+def test_question_of_2000_chars_after_trimming_is_accepted(client: TestClient) -> None:
+    response = client.post("/ask", json={"question": "  " + "缓存" * 1000 + "  "})
+    assert response.status_code == 200
+
+
+def test_search_validation(client: TestClient) -> None:
+    assert client.post("/search", json={"query": "   "}).status_code == 422
+    response = client.post("/search", json={"query": "redis", "top_k": 50})
+    assert response.status_code == 422 and "top_k" in response.json()["message"]
+
+
+def test_broken_json_is_a_clear_422(client: TestClient) -> None:
+    response = client.post("/ask", content=b'{"question": "unterminated', headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["message"].startswith("The request body is not valid JSON")
+    assert "Content-Type: application/json" in body["hint"]
+
+
+def test_oversized_body_is_413(make_client: ClientFactory) -> None:
+    client = make_client(max_body_bytes=1024)
+    response = client.post("/ask", json={"question": "x" * 1500})
+    assert response.status_code == 413
+    assert response.json()["error"] == "BodyTooLargeError" and "1024 bytes" in response.json()["message"]
+    assert client.post("/ask", json={"question": "How do I set a TTL in Redis?"}).status_code == 200
+
+
+def test_oversized_chunked_body_without_length_is_413(make_client: ClientFactory) -> None:
+    client = make_client(max_body_bytes=1024)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"question": "'
+        for _ in range(20):
+            yield b"y" * 100
+        yield b'"}'
+
+    response = client.post("/ask", content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_engine_input_errors_use_their_http_status(client: TestClient) -> None:
+    # A RagError raised inside the library (here: an unknown generator spec) maps via err.http_status.
+    response = client.post("/ask", json={"question": "redis ttl", "generator": "no-such-backend"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "ConfigError" and "extractive" in body["hint"]

@@ -18,6 +18,7 @@ from rag.citations import Verified, make_support, verify
 from rag.errors import InputError
 from rag.generators.base import Generator, GeneratorContext, create_generator, is_no_answer
 from rag.generators.extractive import is_chinese
+from rag.names import localise_names
 from rag.retrieval import SearchFilters
 from rag.rewrite import heuristic_rewrite
 from rag.types import Answer, Hit
@@ -123,6 +124,9 @@ class Answerer:
         backend = self.generator(spec)
         query = self.rewrite(question, history, backend)
         hits = self.engine.search(query, top_k, filters)
+        localised = localise_names(query, [f"{h.post.title}\n{h.chunk.text}" for h in hits])
+        if localised != query:  # "Zhang Lei" found as 张磊 in the posts: search again with it
+            query, hits = localised, self.engine.search(localised, top_k, filters)
         retrieved = time.perf_counter()
         yield {"event": "meta", "query": query, "hits": hits}
         draft, used = yield from self._draft(backend, spec, query, hits, history)

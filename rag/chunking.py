@@ -78,6 +78,10 @@ def _blocks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield block_start, end
 
 
+def _introduces(text: str, span: _Span) -> bool:
+    return text[span.start : span.end].rstrip().endswith((":", "："))
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -169,8 +173,10 @@ class TokenChunker:
         current: list[_Span] = []
         for unit in units:
             if current and sum(u.tokens for u in current) + unit.tokens > budget:
+                # A line that introduces a list ("…projects:") goes with its list, not before a cut.
+                intro = current.pop() if len(current) > 1 and _introduces(text, current[-1]) else None
                 yield current[0].start, current[-1].end
-                current = self._overlap_tail(current, overlap, budget - unit.tokens)
+                current = [intro] if intro else self._overlap_tail(current, overlap, budget - unit.tokens)
             current.append(unit)
         if current:
             yield current[0].start, current[-1].end

@@ -42,7 +42,7 @@ def _jieba() -> object:
     return jieba
 
 
-def _light_stem(word: str) -> str:
+def light_stem(word: str) -> str:
     """Fold English plurals so 'seats' meets 'seat'; deliberately mild (no Porter) to keep names intact."""
     if not word.isalpha() or len(word) <= 3:
         return word
@@ -57,7 +57,7 @@ def _identifier_tokens(word: str) -> list[str]:
     word = word.lower().rstrip(".")
     if word in STOPWORDS:
         return [word]
-    word = _light_stem(word)
+    word = light_stem(word)
     parts = [p for p in _PART_SPLIT.split(word) if p]
     return [word] + [p for p in parts if p != word] if len(parts) > 1 else [word]
 
@@ -151,7 +151,7 @@ def question_terms(question: str) -> dict[str, str]:
             if word in STOPWORDS or flag.startswith(_QUESTION_FILLER) or (flag == "m" and not word.isdigit()):
                 continue
             kind = "entity" if flag.startswith(_ENTITY_TAGS) else "verb" if flag.startswith("v") else "term"
-            kinds[word] = "type" if after_interrogative and kind == "term" else kind
+            kinds[word] = "type" if after_interrogative and not flag.startswith("nr") else kind
             after_interrogative = False
     return kinds
 
@@ -162,7 +162,9 @@ def mentions(text: str, term: str, text_tokens: set[str]) -> bool:
     if _CJK_RUN.search(term):
         return term in text
     if " " in term:
-        return re.search(rf"(?<![a-z]){re.escape(term)}(?![a-z])", text.lower()) is not None
+        if re.search(rf"(?<![a-z]){re.escape(term)}(?![a-z])", text.lower()):
+            return True
+        return all(light_stem(word) in text_tokens for word in term.split())  # "Talented Speakers"
     return term in text_tokens
 
 

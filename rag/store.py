@@ -129,7 +129,8 @@ def _remove_stale_versions(index_dir: Path) -> None:
     """Drop every version folder except the current one (including half-written `.tmp` ones)."""
     current = _current_version(index_dir)
     for child in index_dir.iterdir():
-        if child.name.startswith("v-") and child.is_dir() and child != current:
+        # Compare resolved paths: `current` is resolved, `index_dir` may be relative.
+        if child.name.startswith("v-") and child.is_dir() and child.resolve() != current:
             shutil.rmtree(child, ignore_errors=True)
 
 

@@ -73,3 +73,10 @@ def test_current_is_a_symlink_swapped_atomically(tmp_path: Path) -> None:
     write_index(tmp_path, tiny_index(3))
     link = tmp_path / "current"
     assert link.is_symlink() and os.readlink(link).startswith("v-")
+
+
+def test_relative_index_dir_keeps_its_current_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_index(Path("idx"), tiny_index(3))
+    write_index(Path("idx"), tiny_index(4))
+    assert index_exists(Path("idx")) and len(read_index(Path("idx")).chunks) == 4

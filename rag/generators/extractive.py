@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from rag.generators.base import NO_ANSWER, GeneratorContext
-from rag.lexical import mentions, question_terms, specificity, tokenize
+from rag.lexical import light_stem, mentions, question_terms, specificity, tokenize
+from rag.names import localise_names
 from rag.sentences import sentence_spans
 from rag.types import Hit
 
-MIN_COVERAGE = 0.67  # share of the question's weighted key terms an answer must cover
+MIN_COVERAGE = 0.55  # share of the question's weighted key terms an answer must cover
 KEEP_RATIO = 0.8  # extra sentences must score this close to the best one
 MAX_SENTENCES = 3
 # Verbs are often paraphrased (获得/荣获, won/received); the word after 什么/which names the kind
@@ -35,7 +36,6 @@ WRONG_TYPE_FACTOR = 0.7  # a "how many" answer without a count, a "when" answer 
 CROSS_LINGUAL_MIN_SIMILARITY = 0.83  # e5 cosine of question and sentence when no terms are shared
 _DIGITS = re.compile(r"\d")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-_SMALL_NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?![\d.])")
 # A count, not a date part: "11 个", "9 名", "40 多家" but not "2 月", "3 日" or "2021".
 _COUNT = re.compile(
     r"(?<![\d.])\d{1,3}(?:,\d{3})*(?![\d.]|\s*[年月日号])"
@@ -76,7 +76,7 @@ class ExtractiveGenerator:
         chosen = self.select(question, sources)
         if not chosen:
             return NO_ANSWER
-        return compose(chosen, sources)
+        return compose(chosen, sources, asks_count=bool(_ASKS_NUMBER.search(question)))
 
     def stream(
         self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None
@@ -88,6 +88,8 @@ class ExtractiveGenerator:
 
     def select(self, question: str, sources: list[Hit]) -> list[Candidate]:
         """The sentences that answer the question, best first; [] when the evidence is insufficient."""
+        if _is_cross_lingual(question, sources):
+            question = localise_names(question, [f"{h.post.title}\n{h.chunk.text}" for h in sources])
         weights = self._term_weights(question, sources)
         candidates = [c for i, hit in enumerate(sources) for c in _candidates(hit, i)]
         if not candidates or self._unverifiable(question, sources):
@@ -100,7 +102,7 @@ class ExtractiveGenerator:
         best = candidates[0]
         if best.coverage < MIN_COVERAGE:
             return []
-        return _pick(candidates, best)
+        return [_with_list(c, sources[c.source_index]) for c in _pick(candidates, best)]
 
     def _term_weights(self, question: str, sources: list[Hit]) -> dict[str, tuple[float, str]]:
         """Key terms of the question -> (rarity weight, kind). Terms the posts never use are dropped
@@ -131,7 +133,7 @@ class ExtractiveGenerator:
     def _seen(self, term: str, sources: list[Hit]) -> bool:
         """Whether the posts use the term: names of several words are phrases, not index tokens."""
         if " " in term:
-            return any(term in f"{h.post.title} {h.chunk.text}".lower() for h in sources)
+            return all(self.context.idf(light_stem(word)) is not None for word in term.split())
         return self.context.idf(term) is not None
 
     def _score_lexically(
@@ -208,6 +210,27 @@ def _candidates(hit: Hit, index: int) -> list[Candidate]:
     return singles + pairs
 
 
+def _with_list(cand: Candidate, hit: Hit, limit: int = 8) -> Candidate:
+    """A sentence that introduces a list ("…以下这些 SIG：") is answered by the items after it."""
+    text = hit.chunk.text
+    lines = [line.strip() for line in text[cand.start : cand.end].splitlines() if line.strip()]
+    ends_intro = lines[-1].endswith((":", "："))
+    inside_list = len(lines) > 1 and lines[-2].endswith((":", "：")) and bool(_LIST_MARK.match(lines[-1]))
+    if not (ends_intro or inside_list):
+        return cand
+    items: list[str] = []
+    end = cand.end
+    for start, stop in sentence_spans(text, cand.end):
+        line = text[start:stop]
+        if len(items) >= limit or not (_LIST_MARK.match(line) or line.lstrip().startswith("|")):
+            break
+        items.append("- " + _clean(line))
+        end = stop
+    if not items:
+        return cand
+    return replace(cand, end=end, text=cand.text + "\n" + "\n".join(items))
+
+
 def _useful(sentence: str) -> bool:
     stripped = sentence.strip(" |-:*#>")
     return len(stripped) >= 6 and not set(stripped) <= set("-|: ")
@@ -243,18 +266,18 @@ def _pick(candidates: list[Candidate], best: Candidate) -> list[Candidate]:
 
 
 def _disagree(chosen: list[Candidate], sources: list[Hit]) -> bool:
-    """Different posts giving different small numbers for the same question: a likely conflict."""
+    """Different posts giving different counts for a "how many" question: a likely conflict."""
     numbers: dict[str, set[str]] = {}
     for cand in chosen:
-        found = {n for n in _SMALL_NUMBER.findall(cand.text) if not _YEAR.fullmatch(n)}
+        found = {re.sub(r"\D", "", n) for n in _COUNT.findall(cand.text)} - {""}
         numbers.setdefault(sources[cand.source_index].post.source, set()).update(found)
     distinct = [frozenset(n) for n in numbers.values() if n]
     return len(numbers) > 1 and len(set(distinct)) > 1
 
 
-def compose(chosen: list[Candidate], sources: list[Hit]) -> str:
-    """Sentences each followed by its [n]; when posts disagree, both are stated, newest first."""
-    if _disagree(chosen, sources):
+def compose(chosen: list[Candidate], sources: list[Hit], asks_count: bool = False) -> str:
+    """Sentences each followed by its [n]; when posts disagree on a count, both are stated, newest first."""
+    if asks_count and _disagree(chosen, sources):
         chosen = sorted(chosen, key=lambda c: sources[c.source_index].post.date or "", reverse=True)
         chinese = is_chinese(chosen[0].text)
         lead = "各篇文章说法不一（按发布日期从新到旧）：" if chinese else "The posts disagree (newest first):"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rag.citations import Verified, make_support, verify
 from rag.errors import InputError
 from rag.generators.base import Generator, GeneratorContext, create_generator, is_no_answer
-from rag.generators.extractive import is_chinese
+from rag.generators.passages import is_chinese
 from rag.names import localise_names
 from rag.retrieval import SearchFilters
 from rag.rewrite import heuristic_rewrite

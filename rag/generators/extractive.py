@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 
 import numpy as np
 
 from rag.generators.base import NO_ANSWER, GeneratorContext
+from rag.generators.passages import COUNT, YEAR, Candidate, candidates_of, compose, is_chinese, repeats, with_list
 from rag.lexical import light_stem, mentions, question_terms, specificity, tokenize
 from rag.names import localise_names
-from rag.sentences import sentence_spans
 from rag.types import Hit
 
 MIN_COVERAGE = 0.55  # share of the question's weighted key terms an answer must cover
@@ -30,40 +29,14 @@ KIND_WEIGHT = {"verb": 0.5, "type": 0.3}
 # Names must be mentioned, and so must a specific term carrying most of the rest of the weight:
 # "王泽锋 出生" is not answered by a sentence about 王泽锋 that never mentions a birth.
 DOMINANT_SHARE = 0.5
-NEAR_DUPLICATE = 0.75  # word-set Jaccard above which a sentence adds nothing new
 LIST_BONUS = 1.15  # "which/哪些" questions prefer a sentence that enumerates
 WRONG_TYPE_FACTOR = 0.7  # a "how many" answer without a count, a "when" answer without a year
 CROSS_LINGUAL_MIN_SIMILARITY = 0.83  # e5 cosine of question and sentence when no terms are shared
-_DIGITS = re.compile(r"\d")
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-# A count, not a date part: "11 个", "9 名", "40 多家" but not "2 月", "3 日" or "2021".
-_COUNT = re.compile(
-    r"(?<![\d.])\d{1,3}(?:,\d{3})*(?![\d.]|\s*[年月日号])"
-    r"|[一二两三四五六七八九十百千万]+\s*[个位名家项种人]"
-)
-_LIST_MARK = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)")
 _ASKS_NUMBER = re.compile(r"多少|几|how (many|much)|number of|数量", re.I)
 _ASKS_TIME = re.compile(r"哪一?年|何时|什么时候|哪天|日期|\bwhen\b|\byear\b|\bdate\b", re.I)
 _ASKS_LIST = re.compile(r"哪些|列举|有几种|\bwhich \w+s\b|\bwhat are\b|\blist\b|examples", re.I)
 _LIST_SEPARATOR = re.compile(r"[、，,；;]|\b(?:and|和|及|与)\b|和")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
-
-@dataclass
-class Candidate:
-    source_index: int  # 0-based position in the sources list
-    start: int  # offsets in the chunk text
-    end: int
-    text: str
-    coverage: float = 0.0
-    score: float = 0.0
-    essentials: bool = True  # mentions every name and dominant term of the question
-    fit: float = 1.0  # < 1 when it lacks what the question asks for (a count, a year)
-
-
-def is_chinese(text: str) -> bool:
-    letters = sum(ch.isalpha() for ch in text) or 1
-    return len(_CJK.findall(text)) / letters > 0.15
 
 
 class ExtractiveGenerator:
@@ -91,18 +64,21 @@ class ExtractiveGenerator:
         if _is_cross_lingual(question, sources):
             question = localise_names(question, [f"{h.post.title}\n{h.chunk.text}" for h in sources])
         weights = self._term_weights(question, sources)
-        candidates = [c for i, hit in enumerate(sources) for c in _candidates(hit, i)]
+        candidates = [c for i, hit in enumerate(sources) for c in candidates_of(hit, i)]
         if not candidates or self._unverifiable(question, sources):
             return []
+        groups = conjoined(question, weights)
         if weights:
-            self._score_lexically(question, candidates, sources, weights)
+            self._score_lexically(question, candidates, sources, weights, groups)
         if self._needs_dense(question, sources, weights):
             self._score_densely(question, candidates)
         candidates.sort(key=lambda c: -c.score)
         best = candidates[0]
         if best.coverage < MIN_COVERAGE:
             return []
-        return [_with_list(c, sources[c.source_index]) for c in _pick(candidates, best)]
+        expanded = [with_list(c, sources[c.source_index]) for c in _pick(candidates, best)]
+        chosen = [c for i, c in enumerate(expanded) if not any(repeats(c, kept) for kept in expanded[:i])]
+        return chosen + _cover_groups(candidates, chosen, groups, sources)
 
     def _term_weights(self, question: str, sources: list[Hit]) -> dict[str, tuple[float, str]]:
         """Key terms of the question -> (rarity weight, kind). Terms the posts never use are dropped
@@ -137,9 +113,16 @@ class ExtractiveGenerator:
         return self.context.idf(term) is not None
 
     def _score_lexically(
-        self, question: str, candidates: list[Candidate], sources: list[Hit], weights: dict[str, tuple[float, str]]
+        self,
+        question: str,
+        candidates: list[Candidate],
+        sources: list[Hit],
+        weights: dict[str, tuple[float, str]],
+        groups: list[set[str]],
     ) -> None:
-        total = sum(w for w, _ in weights.values())
+        grouped = set().union(*groups) if groups else set()
+        group_weights = [max(weights[t][0] for t in group) for group in groups]
+        total = sum(w for t, (w, _) in weights.items() if t not in grouped) + sum(group_weights)
         topical = sum(w for w, kind in weights.values() if kind != "entity")
         asks_number, asks_time = bool(_ASKS_NUMBER.search(question)), bool(_ASKS_TIME.search(question))
         asks_list = bool(_ASKS_LIST.search(question))
@@ -150,18 +133,25 @@ class ExtractiveGenerator:
             context, ctx_tokens = contexts[cand.source_index], context_tokens[cand.source_index]
             covered, essentials_ok = 0.0, True
             for term, (weight, kind) in weights.items():
+                if term in grouped:
+                    continue
                 if mentions(cand.text, term, tokens):
                     covered += weight
                 elif mentions(context, term, ctx_tokens):
                     covered += 0.5 * weight
                 elif kind == "entity" or (weight > DOMINANT_SHARE * topical and specificity(term) >= 0.6):
                     essentials_ok = False
+            # "A 和 B 分别…": one sentence need only name one of A and B; others cover the rest.
+            for group, weight in zip(groups, group_weights, strict=True):
+                cand.names = {t for t in group if mentions(cand.text, t, tokens) or mentions(context, t, ctx_tokens)}
+                covered += weight if cand.names else 0.0
+                essentials_ok = essentials_ok and bool(cand.names)
             cand.essentials = essentials_ok
             cand.coverage = covered / total if essentials_ok else min(covered / total, MIN_COVERAGE / 2)
             fit = 1.0
-            if asks_number and not _COUNT.search(cand.text):
+            if asks_number and not COUNT.search(cand.text):
                 fit *= WRONG_TYPE_FACTOR
-            if asks_time and not _YEAR.search(cand.text):
+            if asks_time and not YEAR.search(cand.text):
                 fit *= WRONG_TYPE_FACTOR
             if asks_list and len(_LIST_SEPARATOR.findall(cand.text)) >= 2:
                 fit *= LIST_BONUS
@@ -198,60 +188,41 @@ def _is_cross_lingual(question: str, sources: list[Hit]) -> bool:
     return is_chinese(question) != (chinese_posts * 2 > len(sources))
 
 
-def _candidates(hit: Hit, index: int) -> list[Candidate]:
-    text = hit.chunk.text
-    spans = [(s, e) for s, e in sentence_spans(text) if _useful(text[s:e])]
-    singles = [Candidate(index, s, e, _clean(text[s:e])) for s, e in spans]
-    pairs = [
-        Candidate(index, a[0], b[1], _clean(text[a[0] : b[1]]))
-        for a, b in zip(spans, spans[1:], strict=False)
-        if b[1] - a[0] < 300
-    ]
-    return singles + pairs
+_CONJUNCTION = re.compile(r"^\s*(?:和|与|及|以及|跟|同|、|,|，|and|&)\s*$", re.I)
 
 
-def _with_list(cand: Candidate, hit: Hit, limit: int = 8) -> Candidate:
-    """A sentence that introduces a list ("…以下这些 SIG：") is answered by the items after it."""
-    text = hit.chunk.text
-    lines = [line.strip() for line in text[cand.start : cand.end].splitlines() if line.strip()]
-    ends_intro = lines[-1].endswith((":", "："))
-    inside_list = len(lines) > 1 and lines[-2].endswith((":", "：")) and bool(_LIST_MARK.match(lines[-1]))
-    if not (ends_intro or inside_list):
-        return cand
-    items: list[str] = []
-    end = cand.end
-    for start, stop in sentence_spans(text, cand.end):
-        line = text[start:stop]
-        if len(items) >= limit or not (_LIST_MARK.match(line) or line.lstrip().startswith("|")):
-            break
-        items.append("- " + _clean(line))
-        end = stop
-    if not items:
-        return cand
-    return replace(cand, end=end, text=cand.text + "\n" + "\n".join(items))
+def conjoined(question: str, weights: dict[str, tuple[float, str]]) -> list[set[str]]:
+    """Entities joined by a conjunction in the question ("王泽锋和张磊", "KubeEdge and KubeSphere")."""
+    lowered = question.lower()
+    found = sorted(
+        (lowered.find(term), term) for term, (_, kind) in weights.items() if kind == "entity" and term in lowered
+    )
+    groups: list[set[str]] = []
+    for (start_a, a), (start_b, b) in zip(found, found[1:], strict=False):
+        if _CONJUNCTION.match(lowered[start_a + len(a) : start_b]):
+            if groups and a in groups[-1]:
+                groups[-1].add(b)
+            else:
+                groups.append({a, b})
+    return groups
 
 
-def _useful(sentence: str) -> bool:
-    stripped = sentence.strip(" |-:*#>")
-    return len(stripped) >= 6 and not set(stripped) <= set("-|: ")
-
-
-def _clean(sentence: str) -> str:
-    lines = [_LIST_MARK.sub("", line).strip() for line in sentence.splitlines()]
-    return " ".join(line for line in lines if line)
-
-
-def _overlaps(a: Candidate, b: Candidate) -> bool:
-    return a.source_index == b.source_index and a.start < b.end and b.start < a.end
-
-
-def _repeats(cand: Candidate, other: Candidate) -> bool:
-    """Overlapping text, or (nearly) the same words: chunk overlap and reposted articles repeat
-    sentences, sometimes with other punctuation or a changed word."""
-    if _overlaps(cand, other):
-        return True
-    mine, theirs = set(tokenize(cand.text)), set(tokenize(other.text))
-    return mine <= theirs or len(mine & theirs) / max(len(mine | theirs), 1) >= NEAR_DUPLICATE
+def _cover_groups(
+    candidates: list[Candidate], chosen: list[Candidate], groups: list[set[str]], sources: list[Hit]
+) -> list[Candidate]:
+    """For each conjoined name the chosen sentences do not mention, the best sentence that does."""
+    extra: list[Candidate] = []
+    covered = set().union(*(c.names for c in chosen))
+    for group in groups:
+        for cand in candidates:
+            missing = group - covered
+            if not missing:
+                break
+            fresh = not any(repeats(cand, c) for c in chosen + extra)
+            if cand.coverage >= MIN_COVERAGE and cand.names & missing and fresh:
+                extra.append(with_list(cand, sources[cand.source_index]))
+                covered |= cand.names
+    return extra
 
 
 def _pick(candidates: list[Candidate], best: Candidate) -> list[Candidate]:
@@ -260,37 +231,9 @@ def _pick(candidates: list[Candidate], best: Candidate) -> list[Candidate]:
     for cand in candidates[1:]:
         if len(chosen) >= MAX_SENTENCES or cand.score < KEEP_RATIO * best.score:
             break
-        if cand.coverage >= MIN_COVERAGE and not any(_repeats(cand, c) for c in chosen):
+        if cand.coverage >= MIN_COVERAGE and not any(repeats(cand, c) for c in chosen):
             chosen.append(cand)
     return chosen
-
-
-def _disagree(chosen: list[Candidate], sources: list[Hit]) -> bool:
-    """Different posts giving different counts for a "how many" question: a likely conflict."""
-    numbers: dict[str, set[str]] = {}
-    for cand in chosen:
-        found = {re.sub(r"\D", "", n) for n in _COUNT.findall(cand.text)} - {""}
-        numbers.setdefault(sources[cand.source_index].post.source, set()).update(found)
-    distinct = [frozenset(n) for n in numbers.values() if n]
-    return len(numbers) > 1 and len(set(distinct)) > 1
-
-
-def compose(chosen: list[Candidate], sources: list[Hit], asks_count: bool = False) -> str:
-    """Sentences each followed by its [n]; when posts disagree on a count, both are stated, newest first."""
-    if asks_count and _disagree(chosen, sources):
-        chosen = sorted(chosen, key=lambda c: sources[c.source_index].post.date or "", reverse=True)
-        chinese = is_chinese(chosen[0].text)
-        lead = "各篇文章说法不一（按发布日期从新到旧）：" if chinese else "The posts disagree (newest first):"
-        lines = [f"- {_dated(c, sources, chinese)}{c.text} [{c.source_index + 1}]" for c in chosen]
-        return lead + "\n" + "\n".join(lines)
-    return " ".join(f"{c.text} [{c.source_index + 1}]" for c in chosen)
-
-
-def _dated(cand: Candidate, sources: list[Hit], chinese: bool) -> str:
-    date = sources[cand.source_index].post.date
-    if not date:
-        return ""
-    return f"（{date}）" if chinese else f"({date}) "
 
 
 def create(arg: str, context: GeneratorContext) -> ExtractiveGenerator:

@@ -12,19 +12,29 @@ import time
 from collections import Counter
 from collections.abc import Generator as Generator_
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rag.citations import Verified, make_support, verify
+from rag.config import Settings
+from rag.embedders.base import Embedder
 from rag.errors import InputError
 from rag.generators.base import Generator, GeneratorContext, create_generator, is_no_answer
 from rag.generators.passages import is_chinese
 from rag.names import localise_names
 from rag.retrieval import SearchFilters
 from rag.rewrite import heuristic_rewrite
+from rag.store import IndexData
 from rag.types import Answer, Hit
 
-if TYPE_CHECKING:
-    from rag.pipeline import Engine
+
+class SearchEngine(Protocol):
+    """What answering needs of the engine (rag.pipeline.Engine): its parts and its search."""
+
+    settings: Settings
+    index: IndexData
+    embedder: Embedder
+
+    def search(self, query: str, top_k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]: ...
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -58,7 +68,7 @@ def closest_posts(hits: list[Hit], limit: int = 3) -> list[dict[str, Any]]:
 
 
 class Answerer:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: SearchEngine) -> None:
         self.engine = engine
         self._generators: dict[str, Generator] = {}
         self._df = Counter(t for tokens in engine.index.tokens for t in set(tokens))

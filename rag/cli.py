@@ -3,60 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rag.config import Settings
-from rag.errors import RagError
+from rag.cli_support import EmbedderOpt, IndexOpt, JsonOpt, build_settings, console, out, progress_bar, run_guarded
 from rag.pipeline import Engine, IngestReport, ingest
 from rag.retrieval import SearchFilters
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over a blog's archive.")
-console = Console(stderr=True)
-out = Console(highlight=False, soft_wrap=True)
-
-IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (RAG_INDEX_DIR).")]
-EmbedderOpt = Annotated[str | None, typer.Option("--embedder", help="Embedder spec (RAG_EMBEDDER).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-T = TypeVar("T")
-
-
-def build_settings(**overrides: Any) -> Settings:
-    return Settings().with_overrides(**overrides)
-
-
-def run_guarded(action: Callable[[], T]) -> T:
-    """Run a command body; a RagError prints its fix and exits with the error's code."""
-    try:
-        return action()
-    except RagError as exc:
-        console.print(f"[bold red]Error:[/] {exc.message}")
-        if exc.hint:
-            console.print(f"[yellow]Fix:[/] {exc.hint}")
-        raise typer.Exit(exc.exit_code) from None
-
-
-@contextmanager
-def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(f"{stage} chunks", total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
-        yield update
-
-
 @app.command("ingest")
 def ingest_command(
     paths: Annotated[list[Path] | None, typer.Argument(help="Post folders or files (default: bundled posts).")] = None,
@@ -69,7 +26,7 @@ def ingest_command(
     settings = build_settings(index_dir=index, embedder=embedder, posts=paths or None)
 
     def body() -> IngestReport:
-        with progress_bar() as update:
+        with progress_bar(lambda stage: f"{stage} chunks") as update:
             return ingest(settings, rebuild=rebuild, progress=update)
 
     report = run_guarded(body)
@@ -173,7 +130,7 @@ def serve_command(
         console.print(f"No index in {settings.index_dir} yet: building it first.")
 
         def build() -> IngestReport:
-            with progress_bar() as update:
+            with progress_bar(lambda stage: f"{stage} chunks") as update:
                 return ingest(settings, progress=update)
 
         _print_report(run_guarded(build))

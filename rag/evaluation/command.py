@@ -1,23 +1,21 @@
 """`rag eval QUESTIONS`: run a question set, print the metrics, optionally write a report.
 
-rag.cli registers `eval_command`; rag.cli is imported inside the function because rag.cli imports
-this module while it is still loading.
+rag.cli registers `eval_command`; the shared CLI helpers come from rag.cli_support.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from rag.cli_support import build_settings, console, out, progress_bar, run_guarded
 from rag.config import Settings
 from rag.evaluation.configs import EvalConfig, effective, parse_compare, prepare
 from rag.evaluation.metrics import METRICS
@@ -48,8 +46,6 @@ def eval_command(
     ] = None,
 ) -> None:
     """Evaluate retrieval and answers on a question set (hit@k, MRR, nDCG, facts, citations, refusals)."""
-    from rag.cli import build_settings, console, run_guarded
-
     settings = build_settings(index_dir=index, embedder=embedder, generator=generator)
 
     def body() -> list[EvalRun]:
@@ -94,10 +90,10 @@ def evaluate_configs(
         key = (str(settings.index_dir), settings.embedder)
         if key not in engines:
             if own_index:
-                with _bar(console) as update:
+                with progress_bar() as update:
                     ingest(settings, progress=lambda stage, done, total: update(f"ingest {stage}", done, total))
             engines[key] = Engine(settings)
-        with _bar(console) as update:
+        with progress_bar() as update:
             runs.append(_run_one(engines[key], questions, config, settings, update))
     return runs
 
@@ -119,24 +115,7 @@ def _run_one(
     )
 
 
-@contextmanager
-def _bar(console: Console) -> Iterator[BarUpdate]:
-    """A Rich progress bar on stderr (hidden when stderr is not a terminal, e.g. in CI logs)."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(escape(label), total=total)
-            bar.update(tasks[label], completed=done, total=total)
-
-        yield update
-
-
 def print_summary(runs: list[EvalRun]) -> None:
-    from rag.cli import out
-
     table = Table(title="Evaluation")
     table.add_column("metric")
     for run in runs:

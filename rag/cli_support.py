@@ -1,0 +1,58 @@
+"""What every `rag` subcommand shares: consoles, settings from flags, errors to exit codes, progress.
+
+Kept apart from cli.py so subcommands defined elsewhere (rag.evaluation.command) need not import
+the command registry that imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from rag.config import Settings
+from rag.errors import RagError
+
+console = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (RAG_INDEX_DIR).")]
+EmbedderOpt = Annotated[str | None, typer.Option("--embedder", help="Embedder spec (RAG_EMBEDDER).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+T = TypeVar("T")
+
+
+def build_settings(**overrides: Any) -> Settings:
+    return Settings().with_overrides(**overrides)
+
+
+def run_guarded(action: Callable[[], T]) -> T:
+    """Run a command body; a RagError prints its fix and exits with the error's code."""
+    try:
+        return action()
+    except RagError as exc:
+        console.print(f"[bold red]Error:[/] {exc.message}")
+        if exc.hint:
+            console.print(f"[yellow]Fix:[/] {exc.hint}")
+        raise typer.Exit(exc.exit_code) from None
+
+
+@contextmanager
+def progress_bar(describe: Callable[[str], str] = str) -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar on stderr, one task per stage label (hidden when stderr is not a terminal)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(escape(describe(stage)), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update

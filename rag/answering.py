@@ -19,7 +19,7 @@ from rag.config import Settings
 from rag.embedders.base import Embedder
 from rag.errors import InputError
 from rag.generators.base import Generator, GeneratorContext, create_generator, is_no_answer
-from rag.generators.passages import is_chinese
+from rag.lexical import is_chinese
 from rag.names import localise_names
 from rag.retrieval import SearchFilters
 from rag.rewrite import heuristic_rewrite

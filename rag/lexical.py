@@ -42,6 +42,16 @@ def _jieba() -> object:
     return jieba
 
 
+CJK_SHARE_FOR_CHINESE = 0.15  # mixed posts quote English terms a lot; 15% CJK letters makes them Chinese
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def is_chinese(text: str) -> bool:
+    """The one language test for posts and questions: enough CJK among the letters."""
+    letters = sum(ch.isalpha() for ch in text)
+    return letters > 0 and len(_CJK_CHAR.findall(text)) / letters >= CJK_SHARE_FOR_CHINESE
+
+
 def light_stem(word: str) -> str:
     """Fold English plurals so 'seats' meets 'seat'; deliberately mild (no Porter) to keep names intact."""
     if not word.isalpha() or len(word) <= 3:

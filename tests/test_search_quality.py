@@ -10,14 +10,8 @@ import pytest
 
 from rag.config import Settings
 from rag.pipeline import Engine
+from tests.support.samples import P000, P001, P002, P003, P004
 
-P000, P001, P002, P003, P004 = (
-    "000_79c2aa9b5e62a04e.txt",
-    "001_3e8a50fa446efe54.txt",
-    "002_d419b0ea7be1a919.txt",
-    "003_1b2938f7d4bfcfbf.txt",
-    "004_821f261b823a22f5.txt",
-)
 # (question, posts any of which holds the answer)
 QUESTIONS = [
     ("王泽锋获得了什么奖项？", {P000}),

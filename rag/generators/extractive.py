@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from rag.generators.base import NO_ANSWER, GeneratorContext
-from rag.generators.passages import COUNT, YEAR, Candidate, candidates_of, compose, is_chinese, repeats, with_list
-from rag.lexical import light_stem, mentions, question_terms, specificity, tokenize
+from rag.generators.passages import COUNT, YEAR, Candidate, candidates_of, compose, repeats, with_list
+from rag.lexical import is_chinese, light_stem, mentions, question_terms, specificity, tokenize
 from rag.names import localise_names
 from rag.types import Hit
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from rag.lexical import tokenize
+from rag.lexical import is_chinese, tokenize
 from rag.sentences import sentence_spans
 from rag.types import Hit
 
@@ -19,14 +19,6 @@ COUNT = re.compile(
 )
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def is_chinese(text: str) -> bool:
-    letters = sum(ch.isalpha() for ch in text) or 1
-    return len(_CJK.findall(text)) / letters > 0.15
-
-
 @dataclass
 class Candidate:
     source_index: int  # 0-based position in the sources list

@@ -17,6 +17,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from rag.lexical import is_chinese
 from rag.loading.markdown import prose_lines
 
 
@@ -41,7 +42,6 @@ _TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 _MAX_TAG_ITEMS = 1000
 _MAX_TAG_DEPTH = 4
 _TITLE_MAX = 80
-_CJK_SHARE_FOR_ZH = 0.15
 
 _YMD = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
 _COMPACT_YMD = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T|$)")
@@ -51,8 +51,6 @@ _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _TAG_SPLIT = re.compile(r"[,，、;；]")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_NOT_LETTER = re.compile(r"[\W\d_]+")
 
 
 def normalise_metadata(meta: dict[str, Any], path: Path, body: str) -> dict[str, Any]:
@@ -289,8 +287,4 @@ def _language(meta: dict[str, Any], body: str) -> str:
         primary = re.split(r"[-_]", declared.lower())[0]
         if primary.isalpha() and 2 <= len(primary) <= 3:
             return primary
-    prose = "\n".join(prose_lines(body))
-    letters = len(_NOT_LETTER.sub("", prose))
-    if letters == 0:
-        return "en"
-    return "zh" if len(_CJK.findall(prose)) / letters >= _CJK_SHARE_FOR_ZH else "en"
+    return "zh" if is_chinese("\n".join(prose_lines(body))) else "en"

@@ -12,6 +12,7 @@ from api.metrics import Metrics
 from api.ratelimit import RateLimiter
 from api.state import EngineHolder, Loaded
 from rag.config import Settings
+from rag.errors import InputError
 
 
 def get_settings(request: Request) -> Settings:
@@ -84,4 +85,16 @@ def rate_limit(request: Request) -> None:
             f"Too many requests from {client}: the limit is {int(limiter.capacity)} per minute.",
             f"Wait {wait} s (see Retry-After) and slow down.",
             wait,
+        )
+
+
+def check_generator(spec: str | None, settings: Settings) -> None:
+    """Clients may pick only generators the operator enabled: a spec can name a local model file or
+    a paid API, so it is not the caller's choice alone."""
+    allowed = {"extractive", settings.generator, *settings.allowed_generators}
+    if spec is not None and spec not in allowed:
+        raise InputError(
+            f"Generator {spec!r} is not enabled on this server.",
+            f"Omit 'generator' or use one of: {', '.join(sorted(allowed))}. "
+            "Operators can enable more with RAG_ALLOWED_GENERATORS.",
         )

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(512, ge=16)
     llm_context_tokens: int = Field(4096, ge=512)
 
+    allowed_generators: list[str] = Field(
+        default_factory=list,
+        description="Generator specs HTTP clients may request besides the default and 'extractive'.",
+    )
     api_key: str = ""
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(120, ge=0, description="Per-client requests/minute; 0 = off.")

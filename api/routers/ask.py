@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from api.deps import LoadedDep, MetricsDep, rate_limit, require_api_key
+from api.deps import LoadedDep, MetricsDep, SettingsDep, check_generator, rate_limit, require_api_key
 from api.schemas import AnswerOut, AskRequest, ErrorOut
 from api.sse import sse_response
 
@@ -34,7 +34,10 @@ SSE_DOC = (
         503: {"model": ErrorOut, "description": "No index is loaded."},
     },
 )
-async def ask(body: AskRequest, request: Request, loaded: LoadedDep, metrics: MetricsDep) -> Response:
+async def ask(
+    body: AskRequest, request: Request, loaded: LoadedDep, metrics: MetricsDep, settings: SettingsDep
+) -> Response:
+    check_generator(body.generator, settings)
     engine = loaded.engine  # pinned for the whole request, even if a reindex swaps meanwhile
     history = [turn.model_dump() for turn in body.history] or None
     filters = body.filters.to_filters() if body.filters else None

@@ -73,9 +73,19 @@ def test_oversized_chunked_body_without_length_is_413(make_client: ClientFactory
     assert response.status_code == 413
 
 
-def test_engine_input_errors_use_their_http_status(client: TestClient) -> None:
-    # A RagError raised inside the library (here: an unknown generator spec) maps via err.http_status.
+def test_engine_input_errors_use_their_http_status(make_client: ClientFactory) -> None:
+    # A RagError raised inside the library (here: an unknown generator spec the operator allowed)
+    # maps via err.http_status.
+    client = make_client(allowed_generators=["no-such-backend"])
     response = client.post("/ask", json={"question": "redis ttl", "generator": "no-such-backend"})
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "ConfigError" and "extractive" in body["hint"]
+
+
+def test_clients_may_only_pick_enabled_generators(client: TestClient) -> None:
+    response = client.post("/ask", json={"question": "redis ttl", "generator": "llamacpp:/etc/passwd"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "InputError" and "RAG_ALLOWED_GENERATORS" in body["hint"]
+    assert client.post("/ask", json={"question": "redis ttl", "generator": "extractive"}).status_code == 200

@@ -21,7 +21,7 @@ _STOPWORDS_EN = """
     those it its into about which who whom whose what when where why how do does did can could
     should would will shall may might must has have had not no yes than then there their they them
     he she his her i you we our your my me us so if but also just only more most some any all each s
-    t vs via per many much
+    t vs via per many much such according now here there like very own same other
 """
 _STOPWORDS_ZH = """
     的 了 是 在 和 与 及 或 也 都 就 而 并 等 中 对 从 为 以 于 上 下 个
@@ -52,15 +52,31 @@ def is_chinese(text: str) -> bool:
     return letters > 0 and len(_CJK_CHAR.findall(text)) / letters >= CJK_SHARE_FOR_CHINESE
 
 
+# Bump when tokenization changes: indexes store tokens, and must be re-tokenized to match queries.
+LEXICAL_VERSION = 3
+_DOUBLED = re.compile(r"([b-df-hj-km-np-rtv-y])\1$")  # "runn" -> "run", but not "install", "pass"
+
+
 def light_stem(word: str) -> str:
-    """Fold English plurals so 'seats' meets 'seat'; deliberately mild (no Porter) to keep names intact."""
+    """Fold English inflections so 'seats' meets 'seat' and 'installed' meets 'install'; deliberately
+    light (a few suffixes, no Porter) so names and identifiers stay recognisable."""
     if not word.isalpha() or len(word) <= 3:
         return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
+    for suffix, replacement, keep in (("ies", "y", 2), ("ied", "y", 2), ("ing", "", 4), ("ed", "", 4)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            return _tidy(word[: -len(suffix)] + replacement)
+    if word.endswith("es") and word[:-2].endswith(("ss", "x", "z", "ch", "sh")):
+        return word[:-2]
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+        word = word[:-1]
+    return _tidy(word)
+
+
+def _tidy(stem: str) -> str:
+    """Drop a final silent e and a doubled final consonant, so all forms share one stem."""
+    if stem.endswith("e") and len(stem) >= 5:
+        stem = stem[:-1]
+    return _DOUBLED.sub(r"\1", stem) if len(stem) >= 4 else stem
 
 
 def _identifier_tokens(word: str) -> list[str]:
@@ -69,7 +85,16 @@ def _identifier_tokens(word: str) -> list[str]:
         return [word]
     word = light_stem(word)
     parts = [p for p in _PART_SPLIT.split(word) if p]
-    return [word] + [p for p in parts if p != word] if len(parts) > 1 else [word]
+    if len(parts) <= 1:
+        return [word]
+    return [word] + _version_prefixes(word, parts) + [p for p in parts if p != word]
+
+
+def _version_prefixes(word: str, parts: list[str]) -> list[str]:
+    """'1.73.0' also yields '1.73', so "Rust 1.73" finds the post about 1.73.0."""
+    if "." not in word or not all(p.isdigit() for p in parts[1:]) or len(parts) < 3:
+        return []
+    return [".".join(parts[:n]) for n in range(2, len(parts))]
 
 
 def _cjk_tokens(run: str) -> list[str]:

@@ -14,8 +14,8 @@ from rag.answering import Answerer
 from rag.chunking import ChunkerSettings, TokenChunker
 from rag.config import Settings
 from rag.embedders.base import Embedder, create_embedder
-from rag.errors import NoPostsError
-from rag.lexical import tokenize
+from rag.errors import IndexMismatchError, NoPostsError
+from rag.lexical import LEXICAL_VERSION, tokenize
 from rag.loading import load_posts
 from rag.retrieval import HybridRetriever, RetrievalSettings, SearchFilters
 from rag.store import (
@@ -63,6 +63,7 @@ def _manifest(settings: Settings, embedder: Embedder, posts: dict[str, Post], ch
         "dimension": embedder.dim,
         "chunker": vars(chunker_settings(settings)),
         "tokenizer": settings.tokenizer,
+        "lexical": LEXICAL_VERSION,
         "faiss": kind,
         "posts": {source: post.content_hash for source, post in sorted(posts.items())},
         "counts": {"posts": len(posts), "chunks": chunks},
@@ -78,8 +79,10 @@ def _previous(settings: Settings, embedder: Embedder, rebuild: bool) -> tuple[In
         return None, False
     old = read_index(settings.index_dir)
     check_compatible(old.manifest, embedder.spec, settings.index_dir)
-    # Other chunker settings: re-chunk everything, but vectors are still reused by text hash.
-    return old, old.manifest.get("chunker") == vars(chunker_settings(settings))
+    # Other chunker settings or keyword tokenizer: re-chunk and re-tokenize everything; vectors are
+    # still reused by text hash, so this is quick.
+    same_chunks = old.manifest.get("chunker") == vars(chunker_settings(settings))
+    return old, same_chunks and old.manifest.get("lexical") == LEXICAL_VERSION
 
 
 class _Timer:
@@ -212,9 +215,14 @@ class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or create_embedder(settings.embedder)
-        manifest_index = read_index(settings.index_dir)
-        check_compatible(manifest_index.manifest, self.embedder.spec, settings.index_dir)
-        self.index = manifest_index
+        index = read_index(settings.index_dir)
+        check_compatible(index.manifest, self.embedder.spec, settings.index_dir)
+        if index.manifest.get("lexical") != LEXICAL_VERSION:
+            raise IndexMismatchError(
+                f"The index in {settings.index_dir} stores keywords from an older tokenizer.",
+                f"Run: rag ingest --index {settings.index_dir} (quick: embeddings are reused).",
+            )
+        self.index = index
         self.retriever = HybridRetriever(
             self.index,
             self.embedder,

@@ -87,3 +87,18 @@ def test_manifest_records_what_built_the_index(hashing_settings: Settings) -> No
     assert manifest["tokenizer"] == "cl100k_base" and manifest["faiss"] == "flat"
     assert len(manifest["posts"]) == 5 and all(len(h) == 64 for h in manifest["posts"].values())
     assert "faiss-cpu" in manifest["versions"]
+
+
+def test_index_from_an_older_tokenizer_is_retokenized_without_re_embedding(hashing_settings: Settings) -> None:
+    import json
+
+    ingest(hashing_settings)
+    manifest_path = hashing_settings.index_dir / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["lexical"] = 1
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="rag ingest"):
+        Engine(hashing_settings)
+    report = ingest(hashing_settings)
+    assert len(report.indexed) == 5 and report.embedded == 0
+    assert Engine(hashing_settings).index.manifest["lexical"] >= 2

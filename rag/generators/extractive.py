@@ -28,7 +28,8 @@ MAX_SENTENCES = 3
 KIND_WEIGHT = {"verb": 0.5, "type": 0.3}
 # Names must be mentioned, and so must a specific term carrying most of the rest of the weight:
 # "王泽锋 出生" is not answered by a sentence about 王泽锋 that never mentions a birth.
-DOMINANT_SHARE = 0.5
+DOMINANT_SHARE_ZH, DOMINANT_SHARE_EN = 0.5, 0.6
+ASKED_SHARE = 0.5  # of the specific words the question adds to the post's topic
 LIST_BONUS = 1.15  # "which/哪些" questions prefer a sentence that enumerates
 WRONG_TYPE_FACTOR = 0.7  # a "how many" answer without a count, a "when" answer without a year
 CROSS_LINGUAL_MIN_SIMILARITY = 0.83  # e5 cosine of question and sentence when no terms are shared
@@ -139,18 +140,21 @@ class ExtractiveGenerator:
                     covered += weight
                 elif mentions(context, term, ctx_tokens):
                     covered += 0.5 * weight
-                elif kind == "entity" or (weight > DOMINANT_SHARE * topical and specificity(term) >= 0.6):
+                elif kind == "entity" or _dominant(term, weight, topical):
                     essentials_ok = False
             # "A 和 B 分别…": one sentence need only name one of A and B; others cover the rest.
             for group, weight in zip(groups, group_weights, strict=True):
                 cand.names = {t for t in group if mentions(cand.text, t, tokens) or mentions(context, t, ctx_tokens)}
                 covered += weight if cand.names else 0.0
                 essentials_ok = essentials_ok and bool(cand.names)
+            essentials_ok = essentials_ok and _asks_part_covered(cand.text, tokens, context, ctx_tokens, weights)
             cand.essentials = essentials_ok
             cand.coverage = covered / total if essentials_ok else min(covered / total, MIN_COVERAGE / 2)
             fit = 1.0
             if asks_number and not COUNT.search(cand.text):
-                fit *= WRONG_TYPE_FACTOR
+                # "How many" is not answered by a sentence without a number, however on-topic.
+                cand.essentials = False
+                cand.coverage = min(cand.coverage, MIN_COVERAGE / 2)
             if asks_time and not YEAR.search(cand.text):
                 fit *= WRONG_TYPE_FACTOR
             if asks_list and len(_LIST_SEPARATOR.findall(cand.text)) >= 2:
@@ -189,6 +193,35 @@ def _is_cross_lingual(question: str, sources: list[Hit]) -> bool:
 
 
 _CONJUNCTION = re.compile(r"^\s*(?:和|与|及|以及|跟|同|、|,|，|and|&)\s*$", re.I)
+
+
+def _asks_part_covered(
+    text: str, tokens: set[str], context: str, ctx_tokens: set[str], weights: dict[str, tuple[float, str]]
+) -> bool:
+    """The question minus the post's topic (its title and heading) is what is asked about it:
+    "王泽锋 出生" on a post titled 王泽锋… asks about 出生. At least half of the specific words of
+    that part must be in the sentence. Only Chinese words are judged: specificity comes from jieba's
+    frequencies, and English questions paraphrase too much for a word-level test."""
+    asked = {
+        term: weight
+        for term, (weight, kind) in weights.items()
+        if kind not in ("entity", "type")
+        and is_chinese(term)
+        and specificity(term) >= 0.6
+        and not mentions(context, term, ctx_tokens)
+    }
+    if not asked:
+        return True
+    found = sum(weight for term, weight in asked.items() if mentions(text, term, tokens))
+    return found >= ASKED_SHARE * sum(asked.values())
+
+
+def _dominant(term: str, weight: float, topical: float) -> bool:
+    """A specific term carrying most of the question's non-name weight. Chinese questions are short
+    and jieba's frequencies tell generic words apart; English ones paraphrase more, so a term must
+    carry more of the weight there."""
+    share = DOMINANT_SHARE_ZH if is_chinese(term) else DOMINANT_SHARE_EN
+    return weight > share * topical and specificity(term) >= 0.6
 
 
 def conjoined(question: str, weights: dict[str, tuple[float, str]]) -> list[set[str]]:

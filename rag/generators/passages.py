@@ -15,7 +15,10 @@ YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # A count, not a date part: "11 个", "9 名", "40 多家" but not "2 月", "3 日" or "2021".
 COUNT = re.compile(
     r"(?<![\d.])\d{1,3}(?:,\d{3})*(?![\d.]|\s*[年月日号])"
-    r"|[一二两三四五六七八九十百千万]+\s*[个位名家项种人]"
+    r"|(?!一\s*[个位名家项种人])[一二两三四五六七八九十百千万]+\s*[个位名家项种人]"  # not 一种/一个: "a"
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?)\b",
+    re.I,
 )
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)")
@@ -65,8 +68,9 @@ def _introduces(candidate: str, next_line: str) -> bool:
 
 
 def _useful(sentence: str) -> bool:
+    """Prose worth quoting: not a table rule, not a piece of a code block."""
     stripped = sentence.strip(" |-:*#>")
-    return len(stripped) >= 6 and not set(stripped) <= set("-|: ")
+    return len(stripped) >= 6 and not set(stripped) <= set("-|: ") and "```" not in sentence
 
 
 
@@ -81,12 +85,17 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 
 
 
+def _words(text: str) -> set[str]:
+    """Word tokens without numbers: "get 1.80.0 with rustup" repeats "get 1.81.0 with rustup"."""
+    return {t for t in tokenize(text) if not any(ch.isdigit() for ch in t)}
+
+
 def repeats(cand: Candidate, other: Candidate) -> bool:
     """Overlapping text, or (nearly) the same words: chunk overlap and reposted articles repeat
     sentences, sometimes with other punctuation or a changed word."""
     if _overlaps(cand, other):
         return True
-    mine, theirs = set(tokenize(cand.text)), set(tokenize(other.text))
+    mine, theirs = _words(cand.text), _words(other.text)
     return mine <= theirs or len(mine & theirs) / max(len(mine | theirs), 1) >= NEAR_DUPLICATE
 
 
@@ -123,13 +132,15 @@ def _dated(cand: Candidate, sources: list[Hit], chinese: bool) -> str:
 
 
 def candidates_of(hit: Hit, index: int) -> list[Candidate]:
+    """Every useful sentence of the chunk, and every pair of neighbouring useful sentences."""
     text = hit.chunk.text
-    spans = [(s, e) for s, e in sentence_spans(text) if _useful(text[s:e])]
-    singles = [Candidate(index, s, e, _clean(text[s:e])) for s, e in spans]
+    spans = sentence_spans(text)
+    useful = [_useful(text[s:e]) for s, e in spans]
+    singles = [Candidate(index, s, e, _clean(text[s:e])) for (s, e), ok in zip(spans, useful, strict=True) if ok]
     pairs = [
         Candidate(index, a[0], b[1], _clean(text[a[0] : b[1]]))
-        for a, b in zip(spans, spans[1:], strict=False)
-        if b[1] - a[0] < 300
+        for i, (a, b) in enumerate(zip(spans, spans[1:], strict=False))
+        if useful[i] and useful[i + 1] and b[1] - a[0] < 300
     ]
     return singles + pairs
 

@@ -29,6 +29,7 @@ KIND_WEIGHT = {"verb": 0.5, "type": 0.3}
 # Names must be mentioned, and so must a specific term carrying most of the rest of the weight:
 # "王泽锋 出生" is not answered by a sentence about 王泽锋 that never mentions a birth.
 DOMINANT_SHARE_ZH, DOMINANT_SHARE_EN = 0.5, 0.6
+CONTEXT_RANK_SHARE = 0.5  # a term found only in the title/heading counts half when ranking sentences
 ASKED_SHARE = 0.5  # of the specific words the question adds to the post's topic
 LIST_BONUS = 1.15  # "which/哪些" questions prefer a sentence that enumerates
 WRONG_TYPE_FACTOR = 0.7  # a "how many" answer without a count, a "when" answer without a year
@@ -132,14 +133,14 @@ class ExtractiveGenerator:
         for cand in candidates:
             tokens = set(tokenize(cand.text, keep_stopwords=True))
             context, ctx_tokens = contexts[cand.source_index], context_tokens[cand.source_index]
-            covered, essentials_ok = 0.0, True
+            covered, from_context, essentials_ok = 0.0, 0.0, True
             for term, (weight, kind) in weights.items():
                 if term in grouped:
                     continue
                 if mentions(cand.text, term, tokens):
                     covered += weight
                 elif mentions(context, term, ctx_tokens):
-                    covered += 0.5 * weight
+                    from_context += weight
                 elif kind == "entity" or _dominant(term, weight, topical):
                     essentials_ok = False
             # "A 和 B 分别…": one sentence need only name one of A and B; others cover the rest.
@@ -149,7 +150,11 @@ class ExtractiveGenerator:
                 essentials_ok = essentials_ok and bool(cand.names)
             essentials_ok = essentials_ok and _asks_part_covered(cand.text, tokens, context, ctx_tokens, weights)
             cand.essentials = essentials_ok
-            cand.coverage = covered / total if essentials_ok else min(covered / total, MIN_COVERAGE / 2)
+            # The title and heading vouch for the passage (coverage) but do not single out a
+            # sentence within it (ranking): every sentence of the post shares them.
+            coverage = (covered + from_context) / total
+            cand.coverage = coverage if essentials_ok else min(coverage, MIN_COVERAGE / 2)
+            ranking = (covered + CONTEXT_RANK_SHARE * from_context) / total
             fit = 1.0
             if asks_number and not COUNT.search(cand.text):
                 # "How many" is not answered by a sentence without a number, however on-topic.
@@ -161,7 +166,8 @@ class ExtractiveGenerator:
                 fit *= LIST_BONUS
             length_penalty = 0.05 if len(cand.text) > 240 else 0.0
             cand.fit = fit
-            cand.score = cand.coverage * fit + 0.1 / (1 + cand.source_index) - length_penalty
+            relevance = ranking if cand.essentials else cand.coverage
+            cand.score = relevance * fit + 0.1 / (1 + cand.source_index) - length_penalty
 
     def _needs_dense(self, question: str, sources: list[Hit], weights: dict[str, tuple[float, str]]) -> bool:
         return self.context.embed_texts is not None and (not weights or _is_cross_lingual(question, sources))

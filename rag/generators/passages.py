@@ -12,9 +12,9 @@ from rag.types import Hit
 
 NEAR_DUPLICATE = 0.75  # word-set Jaccard above which a sentence adds nothing new
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-# A count, not a date part: "11 个", "9 名", "40 多家" but not "2 月", "3 日" or "2021".
+# A count, not a date part: "11 个", "9 名", "40 多家", "5 年" but not "2 月", "3 日" or "2021".
 COUNT = re.compile(
-    r"(?<![\d.])\d{1,3}(?:,\d{3})*(?![\d.]|\s*[年月日号])"
+    r"(?<![\d.])\d{1,3}(?:,\d{3})*(?![\d.]|\s*[月日号])"
     r"|(?!一\s*[个位名家项种人])[一二两三四五六七八九十百千万]+\s*[个位名家项种人]"  # not 一种/一个: "a"
     r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundreds?|thousands?|millions?|billions?|dozens?)\b",

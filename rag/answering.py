@@ -12,7 +12,10 @@ import time
 from collections import Counter
 from collections.abc import Generator as Generator_
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any, Protocol
+
+import numpy as np
 
 from rag.citations import Verified, make_support, verify
 from rag.config import Settings
@@ -38,6 +41,7 @@ class SearchEngine(Protocol):
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+SENTENCE_CACHE_SIZE = 4096
 Event = dict[str, Any]
 
 
@@ -71,6 +75,8 @@ class Answerer:
     def __init__(self, engine: SearchEngine) -> None:
         self.engine = engine
         self._generators: dict[str, Generator] = {}
+        self._sentence_cache: dict[str, np.ndarray] = {}
+        self._query_cache = lru_cache(maxsize=256)(engine.embedder.embed_query)
         self._df = Counter(t for tokens in engine.index.tokens for t in set(tokens))
         self._docs = max(len(engine.index.tokens), 1)
 
@@ -80,10 +86,22 @@ class Answerer:
 
     def generator(self, spec: str) -> Generator:
         if spec not in self._generators:
-            embedder = self.engine.embedder
-            context = GeneratorContext(self.engine.settings, self.idf, embedder.embed_passages, embedder.embed_query)
+            context = GeneratorContext(self.engine.settings, self.idf, self._sentence_vectors, self._query_vector)
             self._generators[spec] = create_generator(spec, context)
         return self._generators[spec]
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        return self._query_cache(text)
+
+    def _sentence_vectors(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors with a bounded per-sentence cache: popular posts are asked about again."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._sentence_cache))
+        if missing:
+            for text, vector in zip(missing, self.engine.embedder.embed_passages(missing), strict=True):
+                if len(self._sentence_cache) >= SENTENCE_CACHE_SIZE:
+                    self._sentence_cache.pop(next(iter(self._sentence_cache)))
+                self._sentence_cache[text] = vector
+        return np.stack([self._sentence_cache[t] for t in texts])
 
     def rewrite(self, question: str, history: list[dict[str, str]] | None, generator: Generator) -> str:
         if not history:

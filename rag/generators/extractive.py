@@ -172,7 +172,7 @@ class ExtractiveGenerator:
     def _needs_dense(self, question: str, sources: list[Hit], weights: dict[str, tuple[float, str]]) -> bool:
         return self.context.embed_texts is not None and (not weights or _is_cross_lingual(question, sources))
 
-    def _score_densely(self, question: str, candidates: list[Candidate], limit: int = 16) -> None:
+    def _score_densely(self, question: str, candidates: list[Candidate], limit: int = 12) -> None:
         """Cross-lingual fallback: embed the most promising sentences and compare with the question."""
         assert self.context.embed_texts is not None and self.context.embed_query is not None
         candidates.sort(key=lambda c: (-c.score, c.source_index))

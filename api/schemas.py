@@ -142,6 +142,7 @@ class PostOut(BaseModel):
     tags: list[str] = Field(description="Tags from the front matter.")
     author: str | None = Field(description="Author, when known.")
     url: str | None = Field(description="Public URL, when known.")
+    slug: str = Field(description="Front matter slug, else the file name.")
     language: str = Field(description="Detected language code.")
     text: str = Field(description="Cleaned text; citation and chunk offsets index into it.")
     chunks: list[ChunkAnchor] = Field(description="The passages the index holds for this post, in order.")

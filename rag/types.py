@@ -17,6 +17,7 @@ class Post:
     tags: list[str] = field(default_factory=list)
     author: str | None = None
     url: str | None = None
+    slug: str = ""  # front matter slug, else the file name: the post's id in a site without a url
     draft: bool = False
     language: str = "zh"
     content_hash: str = ""  # sha256 of the raw file bytes; drives incremental ingest

@@ -43,6 +43,7 @@ async def get_post(id: PostId, loaded: LoadedDep) -> JSONResponse:
         "tags": post.tags,
         "author": post.author,
         "url": post.url,
+        "slug": post.slug,
         "language": post.language,
         "text": post.text,
         "chunks": anchors,

@@ -103,6 +103,7 @@ def _load_post(path: Path, root: Path) -> Post:
         tags=fields["tags"],
         author=fields["author"],
         url=fields["url"],
+        slug=fields["slug"],
         draft=fields["draft"],
         language=fields["language"],
         content_hash=hashlib.sha256(data).hexdigest(),

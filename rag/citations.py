@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.lexical import content_terms
+from rag.lexical import content_terms, is_chinese
 from rag.sentences import sentence_spans
 from rag.types import Citation, Hit
 
 LEXICAL_SUPPORT = 0.5  # share of a sentence's key terms that its cited chunk must contain
 DENSE_SUPPORT = 0.82  # e5 cosine between sentence and chunk, for answers in another language
+CROSS_LANGUAGE_MIN_LEXICAL = 0.2  # ...which must still share some names, identifiers or numbers
 UNCITED_GROUNDING = 0.6  # an uncited sentence survives only if the sources contain most of its terms
 
 # [1], [1, 2], [1][2], 【1】, [^1], [Source 1]
@@ -87,11 +88,15 @@ def lexical_support(sentence: str, hit: Hit) -> float:
 
 
 def make_support(dense: Callable[[str, Hit], float] | None = None) -> SupportFn:
-    """Lexical overlap, or embedding similarity when lexical overlap fails (e.g. across languages)."""
+    """Lexical overlap; embedding similarity only for a sentence in another language than its
+    source, where most words cannot overlap (names, identifiers and numbers still must). In the
+    same language similarity is no proof: "张磊毕业于北京大学" is close to any passage about 张磊
+    while the passage never says it."""
 
     def support(sentence: str, hit: Hit) -> float:
         lexical = lexical_support(sentence, hit)
-        if lexical >= LEXICAL_SUPPORT or dense is None:
+        same_language = is_chinese(sentence) == (hit.post.language == "zh")
+        if lexical >= LEXICAL_SUPPORT or dense is None or same_language or lexical < CROSS_LANGUAGE_MIN_LEXICAL:
             return lexical
         return LEXICAL_SUPPORT if dense(sentence, hit) >= DENSE_SUPPORT else lexical
 
@@ -106,7 +111,7 @@ def verify(draft: str, sources: list[Hit], support: SupportFn | None = None) -> 
     dropped = supported = 0
     for segment in segments:
         numbers = _checked_numbers(segment, sources, support)
-        dropped += len(set(segment.cited)) - len(numbers)
+        dropped += len(set(segment.cited) - set(numbers))
         if numbers:
             supported += 1
             kept.append((segment.text, numbers))
@@ -122,12 +127,19 @@ def _checked_numbers(segment: Segment, sources: list[Hit], support: SupportFn) -
             continue
         if support(segment.text, sources[n - 1]) >= LEXICAL_SUPPORT:
             numbers.append(n)
-    if segment.cited and not numbers and sources:  # re-attribute to the source that does support it
+    # Re-attribute a wrongly cited claim, and cite an uncited one (small models forget markers),
+    # to the source that does support it.
+    if not numbers and sources and (segment.cited or not _is_connective(segment.text)):
         scores = [support(segment.text, hit) for hit in sources]
         best = int(np.argmax(scores))
         if scores[best] >= LEXICAL_SUPPORT:
             numbers.append(best + 1)
     return numbers
+
+
+def _is_connective(text: str) -> bool:
+    """A sentence with (almost) no content words, e.g. "Here is what the posts say:"."""
+    return len(content_terms(text)) < 3
 
 
 def _grounded(text: str, sources: list[Hit]) -> bool:

@@ -1,0 +1,65 @@
+"""Citation verification, shared by every generator."""
+
+from __future__ import annotations
+
+from rag.citations import make_support, parse_segments, verify
+from rag.types import Chunk, Hit, Post
+
+ZH = "89 年出生的张磊，是 Kubernetes 社区最小的早期成员之一。张磊于 2016 年被推举为 CNCF 官方大使。"
+EN = "The CNCF TOC has eleven seats. Rust 1.80 stabilized LazyCell and LazyLock."
+
+
+def hit(source: str, text: str, language: str) -> Hit:
+    chunk = Chunk(f"{source}#0", source, 0, text, "", 100, 100 + len(text), text)
+    return Hit(chunk, Post(source=source, title=source, text=" " * 100 + text, language=language), 1.0)
+
+
+SOURCES = [hit("zh.md", ZH, "zh"), hit("en.md", EN, "en")]
+
+
+def always_similar(sentence: str, source: Hit) -> float:
+    return 0.99  # an embedding that finds everything close: must not rescue same-language claims
+
+
+def test_markers_are_parsed_in_all_usual_forms() -> None:
+    segments = parse_segments("A claim [1]. Another 【2】 and more [1, 2][3]")
+    assert [s.cited for s in segments] == [[1], [2], [1, 2, 3]]
+    assert segments[0].text == "A claim."
+
+
+def test_supported_citations_are_kept_renumbered_with_quotes_and_offsets() -> None:
+    draft = "Rust 1.80 stabilized LazyCell and LazyLock. [2] 张磊于 2016 年被推举为 CNCF 官方大使。[1]"
+    verified = verify(draft, SOURCES)
+    assert verified.answer.endswith("[2]") and "[1]" in verified.answer
+    first, second = verified.citations
+    assert (first.n, first.source, second.n, second.source) == (1, "en.md", 2, "zh.md")
+    assert first.quote == "Rust 1.80 stabilized LazyCell and LazyLock."
+    assert SOURCES[1].post.text[first.start : first.end] == first.quote
+
+
+def test_wrong_number_is_reattributed_and_out_of_range_dropped() -> None:
+    verified = verify("The CNCF TOC has eleven seats [1][7].", SOURCES)
+    assert [c.source for c in verified.citations] == ["en.md"] and verified.dropped == 2
+
+
+def test_hallucinated_claim_is_dropped_even_if_embeddings_look_close() -> None:
+    draft = "张磊毕业于北京大学。[1]"
+    verified = verify(draft, SOURCES, make_support(always_similar))
+    assert verified.citations == [] and verified.answer == ""
+
+
+def test_cross_language_claim_may_be_supported_by_embeddings() -> None:
+    draft = "Zhang Lei became a CNCF ambassador in 2016. [1]"
+    assert verify(draft, SOURCES).citations == []  # no shared words
+    verified = verify(draft, SOURCES, make_support(always_similar))
+    assert [c.source for c in verified.citations] == ["zh.md"]
+
+
+def test_uncited_supported_sentence_gets_its_citation() -> None:
+    verified = verify("Rust 1.80 stabilized LazyCell and LazyLock.", SOURCES)
+    assert verified.answer.endswith("[1]") and verified.citations[0].source == "en.md"
+
+
+def test_trailing_refusal_after_a_real_answer_is_stripped() -> None:
+    verified = verify("The CNCF TOC has eleven seats. [2] The sources do not mention anything else.", SOURCES)
+    assert verified.answer == "The CNCF TOC has eleven seats. [1]"

@@ -107,3 +107,9 @@ def test_prompt_injection_post_changes_nothing(tmp_path: Any) -> None:
     answer = engine.ask("王泽锋获得了什么奖？")
     assert not answer.refused and "王泽锋" in answer.answer
     assert all(c.source != "prompt-injection.md" for c in answer.citations)
+
+
+def test_short_standalone_question_is_not_treated_as_a_follow_up() -> None:
+    history = [{"role": "user", "content": "张磊是谁？"}]
+    assert heuristic_rewrite("Kubernetes 是什么？", history) == "Kubernetes 是什么？"
+    assert heuristic_rewrite("为什么？", history) == "张磊是谁？ 为什么？"

@@ -2,7 +2,8 @@
 
 Candidates are sentences (and adjacent sentence pairs, since a subject and its fact often sit in
 neighbouring sentences) of the retrieved chunks. Each is scored by how much of the question's key
-terms it covers, weighted by corpus rarity; the title and heading count for half. Retrieval scores
+terms it covers, weighted by corpus rarity and by how specific a word is in general language; the
+post title and heading vouch for the passage but rank a sentence only half as much. Retrieval scores
 alone cannot tell "the posts name this person" from "the posts give this person's birth year", so
 an answer is given only when the best candidate covers the question's key terms well enough.
 """
@@ -32,13 +33,12 @@ DOMINANT_SHARE_ZH, DOMINANT_SHARE_EN = 0.5, 0.6
 CONTEXT_RANK_SHARE = 0.5  # a term found only in the title/heading counts half when ranking sentences
 ASKED_SHARE = 0.5  # of the specific words the question adds to the post's topic
 LIST_BONUS = 1.15  # "which/哪些" questions prefer a sentence that enumerates
-WRONG_TYPE_FACTOR = 0.7  # a "how many" answer without a count, a "when" answer without a year
+WRONG_TYPE_FACTOR = 0.7  # a "when" answer without a year ranks lower ("how many" needs a count)
 CROSS_LINGUAL_MIN_SIMILARITY = 0.83  # e5 cosine of question and sentence when no terms are shared
 _ASKS_NUMBER = re.compile(r"多少|几|how (many|much)|number of|数量", re.I)
 _ASKS_TIME = re.compile(r"哪一?年|何时|什么时候|哪天|日期|\bwhen\b|\byear\b|\bdate\b", re.I)
 _ASKS_LIST = re.compile(r"哪些|列举|有几种|\bwhich \w+s\b|\bwhat are\b|\blist\b|examples", re.I)
 _LIST_SEPARATOR = re.compile(r"[、，,；;]|\b(?:and|和|及|与)\b|和")
-
 
 
 class ExtractiveGenerator:

@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from rag.cli_support import EmbedderOpt, IndexOpt, JsonOpt, build_settings, console, out, progress_bar, run_guarded
-from rag.pipeline import Engine, IngestReport, ingest
+from rag.config import Settings
+from rag.pipeline import Engine, IngestReport, ingest, posts_roots
 from rag.retrieval import SearchFilters
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over a blog's archive.")
@@ -119,15 +120,16 @@ def serve_command(
     generator: Annotated[str | None, typer.Option("--generator", help="Generator spec (RAG_GENERATOR).")] = None,
     posts: Annotated[list[Path] | None, typer.Option("--posts", help="Post folder (repeatable; RAG_POSTS).")] = None,
 ) -> None:
-    """Serve the HTTP API and chat page; builds the index first if it is missing."""
+    """Serve the HTTP API and chat page; (re)builds the index first when it is missing, was built from
+    other posts, or stores keywords from an older version (incremental: unchanged posts are reused)."""
     import uvicorn  # imported here so the other commands never pay for the web stack
 
     from api.app import create_app
-    from rag.store import index_exists
 
     settings = build_settings(index_dir=index, generator=generator, posts=posts or None)
-    if not index_exists(settings.index_dir):
-        console.print(f"No index in {settings.index_dir} yet: building it first.")
+    reason = _index_needs_ingest(settings)
+    if reason:
+        console.print(f"{reason}: indexing {', '.join(map(str, settings.posts))} first.")
 
         def build() -> IngestReport:
             with progress_bar(lambda stage: f"{stage} chunks") as update:
@@ -136,6 +138,21 @@ def serve_command(
         _print_report(run_guarded(build))
     out.print(f"blograg is serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _index_needs_ingest(settings: Settings) -> str:
+    """Why the index cannot be served as it is ("" when it can)."""
+    from rag.lexical import LEXICAL_VERSION
+    from rag.store import index_exists, read_manifest
+
+    if not index_exists(settings.index_dir):
+        return f"No index in {settings.index_dir} yet"
+    manifest = read_manifest(settings.index_dir)
+    if sorted(manifest.get("roots", [])) != posts_roots(settings):
+        return f"The index in {settings.index_dir} was built from other posts"
+    if manifest.get("lexical") != LEXICAL_VERSION:
+        return f"The index in {settings.index_dir} is from an older version"
+    return ""
 
 
 @app.command("info")

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,10 +68,15 @@ def _manifest(settings: Settings, embedder: Embedder, posts: dict[str, Post], ch
         "faiss": kind,
         "posts": {source: post.content_hash for source, post in sorted(posts.items())},
         "counts": {"posts": len(posts), "chunks": chunks},
-        "roots": [str(p) for p in settings.posts],
+        "roots": posts_roots(settings),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": package_versions(),
     }
+
+
+def posts_roots(settings: Settings) -> list[str]:
+    """The post folders as absolute paths: how the manifest records what an index was built from."""
+    return sorted(str(Path(p).resolve()) for p in settings.posts)
 
 
 def _previous(settings: Settings, embedder: Embedder, rebuild: bool) -> tuple[IndexData | None, bool]:

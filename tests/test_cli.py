@@ -59,3 +59,23 @@ def test_environment_configures_and_flags_win(tmp_path: Path, sample_posts: Path
     assert (tmp_path / "from-env" / "current").exists()
     result = runner.invoke(app, ["ingest", str(sample_posts), "--index", str(tmp_path / "flag")])
     assert (tmp_path / "flag" / "current").exists()
+
+
+def test_serve_reindexes_when_the_index_is_missing_foreign_or_old(tmp_path: Path, sample_posts: Path) -> None:
+    import json
+
+    from rag.cli import _index_needs_ingest
+    from rag.config import Settings
+    from rag.pipeline import ingest
+
+    settings = Settings(index_dir=tmp_path / "idx", posts=[sample_posts], embedder="hashing")
+    assert "No index" in _index_needs_ingest(settings)
+    ingest(settings)
+    assert _index_needs_ingest(settings) == ""
+    other = tmp_path / "other"
+    other.mkdir()
+    assert "other posts" in _index_needs_ingest(settings.with_overrides(posts=[other]))
+    manifest_path = settings.index_dir / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "lexical": 0}))
+    assert "older version" in _index_needs_ingest(settings)

@@ -130,7 +130,7 @@ def test_rag_serve_builds_a_missing_index_and_serves(tmp_path: Path, sample_post
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=15)
-    assert f"http://127.0.0.1:{port}/" in output and "building it first" in output
+    assert f"http://127.0.0.1:{port}/" in output and "No index in" in output
 
 
 def _wait_healthy(url: str, server: subprocess.Popen[str], timeout: float = 60) -> dict[str, Any]:

@@ -160,6 +160,12 @@ _NAME = _Names()
 
 
 def question_terms(question: str) -> dict[str, str]:
+    """See `_question_terms`; cached because one answer looks at its question several times."""
+    return dict(_question_terms(question))
+
+
+@lru_cache(maxsize=1024)
+def _question_terms(question: str) -> dict[str, str]:
     """Key terms of a question -> kind: "entity" (names, identifiers, numbers: an answer must
     mention them), "verb" (often paraphrased), "type" (the word after what/which/什么/哪些, which
     names the kind of answer rather than appearing in it) or "term"."""

@@ -120,7 +120,7 @@ class Answerer:
         row = self.engine.index.row_of(hit.chunk.chunk_id)
         if row is None:
             return 0.0
-        return float(self.engine.index.vectors[row] @ self.engine.embedder.embed_query(sentence))
+        return float(self.engine.index.vectors[row] @ self._query_vector(sentence))
 
     def ask(
         self,

@@ -10,11 +10,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from rag.sentences import HEADING
 from rag.sentences import SENTENCE_END as _SENTENCE_END
 from rag.tokens import count_tokens
 from rag.types import Chunk, Post
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
 
 
@@ -47,7 +47,7 @@ def _sections(text: str) -> Iterator[_Section]:
     for line in text.splitlines(keepends=True):
         if _FENCE.match(line.strip()):
             in_fence = not in_fence
-        match = None if in_fence else _HEADING.match(line.rstrip("\n"))
+        match = None if in_fence else HEADING.match(line.rstrip("\n"))
         if match:
             yield _Section(current, start, offset)
             level, title = len(match.group(1)), match.group(2).strip()

@@ -1,4 +1,6 @@
-"""The one sentence splitter: Chinese 。！？；… and English . ! ? endings, with character offsets."""
+"""The one sentence splitter: Chinese 。！？；… and English . ! ? endings, with character offsets;
+and the line syntax of a cleaned post (headings, list items, table rows), which the loader writes
+and the chunker and answerer read."""
 
 from __future__ import annotations
 
@@ -7,7 +9,13 @@ import re
 # A sentence ends at Chinese 。！？；… (plus closing quotes) or at . ! ? followed by whitespace.
 SENTENCE_END = re.compile(r"(?:[。！？；!?]+|…+|\.(?=\s)|\.$)[”’」』\"')）]*\s*")
 _PIECE = re.compile(rf"[\s\S]*?(?:{SENTENCE_END.pattern}|\n\s*\n|$)")
-_MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*|\|)")
+HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+LIST_MARK = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)")
+
+
+def is_item(line: str) -> bool:
+    """A list item, quote line or table row: a unit of its own even without end punctuation."""
+    return bool(LIST_MARK.match(line)) or line.lstrip().startswith("|")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -34,7 +42,7 @@ def _split_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
         line_end = offset + len(line)
         if line.strip():
             s = offset + len(line) - len(line.lstrip())
-            if spans and not _MARKUP.match(line) and not text[spans[-1][0]].startswith("|"):
+            if spans and not is_item(line) and not text[spans[-1][0]].startswith("|"):
                 spans[-1] = (spans[-1][0], line_end)
             else:
                 spans.append((s, line_end))

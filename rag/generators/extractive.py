@@ -63,16 +63,17 @@ class ExtractiveGenerator:
 
     def select(self, question: str, sources: list[Hit]) -> list[Candidate]:
         """The sentences that answer the question, best first; [] when the evidence is insufficient."""
-        if _is_cross_lingual(question, sources):
+        cross = _is_cross_lingual(question, sources)  # judged once, on the question as asked
+        if cross:
             question = localise_names(question, [f"{h.post.title}\n{h.chunk.text}" for h in sources])
-        weights = self._term_weights(question, sources)
+        weights = self._term_weights(question, sources, cross)
         candidates = [c for i, hit in enumerate(sources) for c in candidates_of(hit, i)]
-        if not candidates or self._unverifiable(question, sources):
+        if not candidates or (cross and self._unverifiable(question, sources)):
             return []
         groups = conjoined(question, weights)
         if weights:
             self._score_lexically(question, candidates, sources, weights, groups)
-        if self._needs_dense(question, sources, weights):
+        if self.context.embed_texts is not None and (cross or not weights):
             self._score_densely(question, candidates)
         candidates.sort(key=lambda c: -c.score)
         best = candidates[0]
@@ -82,12 +83,12 @@ class ExtractiveGenerator:
         chosen = [c for i, c in enumerate(expanded) if not any(repeats(c, kept) for kept in expanded[:i])]
         return chosen + _cover_groups(candidates, chosen, groups, sources)
 
-    def _term_weights(self, question: str, sources: list[Hit]) -> dict[str, tuple[float, str]]:
+    def _term_weights(self, question: str, sources: list[Hit], cross: bool) -> dict[str, tuple[float, str]]:
         """Key terms of the question -> (rarity weight, kind). Terms the posts never use are dropped
         when question and posts are in different languages (they cannot match lexically)."""
         kinds = question_terms(question)
         rarity = {t: self.context.idf(t) for t in kinds}
-        if _is_cross_lingual(question, sources):
+        if cross:
             rarity = {t: w for t, w in rarity.items() if w is not None or self._seen(t, sources)}
         # A key term no post uses as a token still counts, as much as the rarest one; a name the
         # posts use everywhere is still what the question is about, so entities get a floor.
@@ -103,8 +104,6 @@ class ExtractiveGenerator:
     def _unverifiable(self, question: str, sources: list[Hit]) -> bool:
         """Across languages, a name the posts never spell this way ("Wang Zefeng" for 王泽锋) cannot
         be checked lexically, and similarity alone confuses people: refuse rather than guess."""
-        if not _is_cross_lingual(question, sources):
-            return False
         kinds = question_terms(question)
         return any(kind == "entity" and not self._seen(term, sources) for term, kind in kinds.items())
 
@@ -168,9 +167,6 @@ class ExtractiveGenerator:
             cand.fit = fit
             relevance = ranking if cand.essentials else cand.coverage
             cand.score = relevance * fit + 0.1 / (1 + cand.source_index) - length_penalty
-
-    def _needs_dense(self, question: str, sources: list[Hit], weights: dict[str, tuple[float, str]]) -> bool:
-        return self.context.embed_texts is not None and (not weights or _is_cross_lingual(question, sources))
 
     def _score_densely(self, question: str, candidates: list[Candidate], limit: int = 12) -> None:
         """Cross-lingual fallback: embed the most promising sentences and compare with the question."""

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from rag.lexical import is_chinese, tokenize
-from rag.sentences import sentence_spans
+from rag.sentences import LIST_MARK, is_item, sentence_spans
 from rag.types import Hit
 
 NEAR_DUPLICATE = 0.75  # word-set Jaccard above which a sentence adds nothing new
@@ -21,7 +21,6 @@ COUNT = re.compile(
     re.I,
 )
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
-_LIST_MARK = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)")
 @dataclass
 class Candidate:
     source_index: int  # 0-based position in the sources list
@@ -47,7 +46,7 @@ def with_list(cand: Candidate, hit: Hit, limit: int = 8) -> Candidate:
     end = cand.end
     for start, stop in following:
         line = text[start:stop].strip()
-        if len(items) >= limit or not _is_item(line):
+        if len(items) >= limit or not is_item(line):
             break
         if not _TABLE_RULE.match(line):
             items.append(line if line.startswith("|") else "- " + _clean(line))
@@ -57,14 +56,10 @@ def with_list(cand: Candidate, hit: Hit, limit: int = 8) -> Candidate:
     return replace(cand, end=end, text=cand.text + "\n" + "\n".join(items))
 
 
-def _is_item(line: str) -> bool:
-    return bool(_LIST_MARK.match(line)) or line.startswith("|")
-
-
 def _introduces(candidate: str, next_line: str) -> bool:
     lines = [line.strip() for line in candidate.splitlines() if line.strip()]
     colon = any(line.endswith((":", "：")) for line in lines[-2:])
-    return (colon and _is_item(next_line)) or next_line.strip().startswith("|")
+    return (colon and is_item(next_line)) or next_line.strip().startswith("|")
 
 
 def _useful(sentence: str) -> bool:
@@ -75,7 +70,7 @@ def _useful(sentence: str) -> bool:
 
 
 def _clean(sentence: str) -> str:
-    lines = [_LIST_MARK.sub("", line).strip() for line in sentence.splitlines()]
+    lines = [LIST_MARK.sub("", line).strip() for line in sentence.splitlines()]
     return " ".join(line for line in lines if line)
 
 

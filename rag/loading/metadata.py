@@ -19,6 +19,7 @@ from typing import Any
 
 from rag.lexical import is_chinese
 from rag.loading.markdown import prose_lines
+from rag.sentences import HEADING
 
 
 def _keys(text: str) -> tuple[str, ...]:
@@ -48,7 +49,6 @@ _COMPACT_YMD = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T|$)")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_DAY_YEAR = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
 _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _TAG_SPLIT = re.compile(r"[,，、;；]")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
@@ -100,7 +100,7 @@ def _best_heading(lines: list[str]) -> str:
     A `## Background` deep in a post names a section, not the post, so only these two count.
     """
     for index, line in enumerate(lines):
-        match = _HEADING.match(line)
+        match = HEADING.match(line)
         if match and (index == 0 or len(match.group(1)) == 1):
             return clean_title(match.group(2))
     return ""

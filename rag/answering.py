@@ -86,9 +86,20 @@ class Answerer:
 
     def generator(self, spec: str) -> Generator:
         if spec not in self._generators:
-            context = GeneratorContext(self.engine.settings, self.idf, self._sentence_vectors, self._query_vector)
+            context = GeneratorContext(
+                self.engine.settings,
+                self.idf,
+                self._sentence_vectors,
+                self._query_vector,
+                self.engine.index.vectors,
+                self._chunk_vector,
+            )
             self._generators[spec] = create_generator(spec, context)
         return self._generators[spec]
+
+    def _chunk_vector(self, chunk_id: str) -> np.ndarray | None:
+        row = self.engine.index.row_of(chunk_id)
+        return None if row is None else self.engine.index.vectors[row]
 
     def _query_vector(self, text: str) -> np.ndarray:
         return self._query_cache(text)

@@ -51,13 +51,8 @@ def _match_in_run(run: str, targets: set[str]) -> str | None:
 
 def localise_names(question: str, texts: list[str]) -> str:
     """Put the posts' Chinese spelling in place of a romanised name: "Wang Zefeng" -> "王泽锋"."""
-    from rag.lexical import question_terms
-
-    if not _LATIN_NAME.search(question):
-        return question  # no capitalised multi-word name: nothing to look up
-    for term, kind in question_terms(question).items():
-        if kind == "entity" and " " in term:
-            chinese = chinese_name_for(term, texts)
-            if chinese:
-                question = re.sub(re.escape(term), chinese, question, flags=re.I)
+    for match in _LATIN_NAME.findall(question):
+        chinese = chinese_name_for(match, texts)
+        if chinese:
+            question = question.replace(match, chinese)
     return question

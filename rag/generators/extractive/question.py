@@ -1,0 +1,102 @@
+"""What a question asks, in terms that carry across blogs: its keyword terms weighted by the index's
+own document frequencies, the kind of answer it expects (a time, a count, a list), its language,
+and whether it has any content at all."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.lexical import is_chinese, tokenize
+
+# Question words that name the expected answer type. These are words of the languages, not of a blog.
+_ASKS_TIME = re.compile(
+    r"哪一?年|哪个月|何时|什么时候|哪天|哪一天|日期|时间是|\bwhen\b|\bwhat (?:year|month|date|day)\b|"
+    r"\bwhich (?:year|month|date|day)\b|\bsince when\b",
+    re.I,
+)
+_ASKS_COUNT = re.compile(
+    r"多少|几[个位名家项种人次场篇年天倍]|\bhow (?:many|much|long|large|big)\b|\bnumber of\b", re.I
+)
+_ASKS_LIST = re.compile(r"哪些|列举|有哪几|\bwhich \w+s\b|\bwhat are\b|\blist\b|\bexamples?\b", re.I)
+_ASKS_WHO = re.compile(r"谁|哪位|\bwho\b|\bwhom\b|\bwhose\b", re.I)
+_VOWEL = re.compile(r"[aeiouy]", re.I)
+
+IdfFn = Callable[[str], "float | None"]
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question analysed once against one index."""
+
+    text: str
+    terms: tuple[str, ...]  # distinct keyword tokens, in order
+    weights: tuple[float, ...]  # index idf of each term; unknown terms get `unknown_weight`
+    known: tuple[bool, ...]  # whether the index contains the term at all
+    answer_type: str  # "time", "count", "list", "who" or ""
+    chinese: bool
+
+    @property
+    def total_weight(self) -> float:
+        return sum(self.weights)
+
+    @property
+    def unknown_share(self) -> float:
+        """Share of the question's weight on terms no post contains."""
+        total = self.total_weight
+        return sum(w for w, k in zip(self.weights, self.known, strict=True) if not k) / total if total else 1.0
+
+    def rarest(self) -> str | None:
+        """The known term the index finds rarest: usually what the question is really about."""
+        known = [(w, t) for t, w, k in zip(self.terms, self.weights, self.known, strict=True) if k]
+        return max(known)[1] if known else None
+
+
+def analyse(text: str, idf: IdfFn) -> Question:
+    """Terms (as the index tokenizes them), their rarity in this index, and the expected answer type."""
+    terms = tuple(_terms(text))
+    rarity = [idf(t) for t in terms]
+    known = tuple(r is not None for r in rarity)
+    strongest = max((r for r in rarity if r is not None), default=1.0)
+    # A term no post contains weighs as much as the rarest one: it is what the posts would have to say.
+    weights = tuple(max(r if r is not None else strongest, 0.05) for r in rarity)
+    return Question(text, terms, weights, known, answer_type(text), is_chinese(text))
+
+
+@lru_cache(maxsize=1024)
+def _terms(text: str) -> list[str]:
+    return list(dict.fromkeys(tokenize(text)))
+
+
+def answer_type(text: str) -> str:
+    """The kind of answer the question's own words ask for; "" when they don't say."""
+    for kind, pattern in (("time", _ASKS_TIME), ("count", _ASKS_COUNT), ("who", _ASKS_WHO), ("list", _ASKS_LIST)):
+        if pattern.search(text):
+            return kind
+    return ""
+
+
+def is_junk(question: Question) -> bool:
+    """No content at all ("?", "的的的"), or only strings that are no word of the posts and no word
+    of any language ("xxxxxxxx", "asdfgh"): nothing can be answered."""
+    if not question.terms:
+        return True
+    return all(not known and _gibberish(term) for term, known in zip(question.terms, question.known, strict=True))
+
+
+def _gibberish(term: str) -> bool:
+    """A Latin token that cannot be a word: one or two distinct letters repeated, no vowel, or a run of
+    five consonants (keyboard mash). Numbers and CJK words are never called gibberish."""
+    if not term.isascii() or not term.isalpha():
+        return False
+    if len(set(term)) <= 2 and len(term) >= 3:
+        return True
+    return len(term) >= 4 and (not _VOWEL.search(term) or re.search(r"[^aeiouy]{5}", term) is not None)
+
+
+def idf_from_counts(df: int, docs: int) -> float:
+    """BM25's idf, as the index would compute it; shared by the answerer and its tests."""
+    return math.log(1 + (docs - df + 0.5) / (df + 0.5))

@@ -48,7 +48,7 @@ Event = dict[str, Any]
 def validate_question(question: str) -> str:
     question = (question or "").strip()
     if not question:
-        raise InputError("The question is empty.", "Ask something, e.g. 'CNCF TOC 有多少个席位？'")
+        raise InputError("The question is empty.", "Ask something, e.g. 'What is this blog about?'")
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(
             f"The question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}.",
@@ -164,7 +164,7 @@ class Answerer:
         query = self.rewrite(question, history, backend)
         hits = self.engine.search(query, top_k, filters)
         localised = localise_names(query, [f"{h.post.title}\n{h.chunk.text}" for h in hits])
-        if localised != query:  # "Zhang Lei" found as 张磊 in the posts: search again with it
+        if localised != query:  # a romanised name found in Chinese in the posts: search again with it
             query, hits = localised, self.engine.search(localised, top_k, filters)
         retrieved = time.perf_counter()
         yield {"event": "meta", "query": query, "hits": hits}
@@ -204,7 +204,7 @@ class Answerer:
         verified = Verified("", [])
         if not is_no_answer(draft) and hits:
             dense = self._dense_support if not used.startswith("extractive") else None
-            verified = verify(draft, hits, make_support(dense))
+            verified = verify(draft, hits, make_support(dense, self.engine.embedder.dense_support))
         if not verified.citations:
             return Answer(refusal_text(question), [], True, query, used, timings, closest_posts(hits), hits)
         return Answer(verified.answer, verified.citations, False, query, used, timings, [], hits)

@@ -14,7 +14,6 @@ from rag.sentences import sentence_spans
 from rag.types import Citation, Hit
 
 LEXICAL_SUPPORT = 0.5  # share of a sentence's key terms that its cited chunk must contain
-DENSE_SUPPORT = 0.82  # e5 cosine between sentence and chunk, for answers in another language
 CROSS_LANGUAGE_MIN_LEXICAL = 0.2  # ...which must still share some names, identifiers or numbers
 UNCITED_GROUNDING = 0.6  # an uncited sentence survives only if the sources contain most of its terms
 
@@ -87,18 +86,18 @@ def lexical_support(sentence: str, hit: Hit) -> float:
     return len(terms & chunk_terms) / len(terms)
 
 
-def make_support(dense: Callable[[str, Hit], float] | None = None) -> SupportFn:
+def make_support(dense: Callable[[str, Hit], float] | None = None, threshold: float | None = None) -> SupportFn:
     """Lexical overlap; embedding similarity only for a sentence in another language than its
     source, where most words cannot overlap (names, identifiers and numbers still must). In the
-    same language similarity is no proof: "张磊毕业于北京大学" is close to any passage about 张磊
-    while the passage never says it."""
+    same language similarity is no proof: "李明毕业于某大学" is close to any passage about 李明
+    while the passage never says it. `threshold` is the embedder's own `dense_support`."""
 
     def support(sentence: str, hit: Hit) -> float:
         lexical = lexical_support(sentence, hit)
         same_language = is_chinese(sentence) == (hit.post.language == "zh")
-        if lexical >= LEXICAL_SUPPORT or dense is None or same_language or lexical < CROSS_LANGUAGE_MIN_LEXICAL:
+        if lexical >= LEXICAL_SUPPORT or dense is None or threshold is None or same_language or lexical < CROSS_LANGUAGE_MIN_LEXICAL:
             return lexical
-        return LEXICAL_SUPPORT if dense(sentence, hit) >= DENSE_SUPPORT else lexical
+        return LEXICAL_SUPPORT if dense(sentence, hit) >= threshold else lexical
 
     return support
 

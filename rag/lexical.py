@@ -91,7 +91,7 @@ def _identifier_tokens(word: str) -> list[str]:
 
 
 def _version_prefixes(word: str, parts: list[str]) -> list[str]:
-    """'1.73.0' also yields '1.73', so "Rust 1.73" finds the post about 1.73.0."""
+    """'1.73.0' also yields '1.73', so "version 1.73" finds the post about 1.73.0."""
     if "." not in word or not all(p.isdigit() for p in parts[1:]) or len(parts) < 3:
         return []
     return [".".join(parts[:n]) for n in range(2, len(parts))]

@@ -1,5 +1,5 @@
-"""Romanised Chinese names in English questions ("Wang Zefeng", "Zefeng Wang") matched to the
-Chinese names in the posts (王泽锋) by their pinyin, so English questions about Chinese posts can
+"""Romanised Chinese names in English questions ("Li Ming", "Ming Li") matched to the
+Chinese names in the posts (李明) by their pinyin, so English questions about Chinese posts can
 name people. Uses pypinyin's offline dictionary."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _match_in_run(run: str, targets: set[str]) -> str | None:
 
 
 def localise_names(question: str, texts: list[str]) -> str:
-    """Put the posts' Chinese spelling in place of a romanised name: "Wang Zefeng" -> "王泽锋"."""
+    """Put the posts' Chinese spelling in place of a romanised name: "Li Ming" -> "李明"."""
     for match in _LATIN_NAME.findall(question):
         chinese = chinese_name_for(match, texts)
         if chinese:

@@ -24,7 +24,7 @@ def last_user_turn(history: list[dict[str, str]] | None) -> str:
 
 
 def looks_like_follow_up(question: str) -> bool:
-    # "为什么？" / "why?" has no content of its own; "Kubernetes 是什么？" stands alone.
+    # "为什么？" / "why?" has no content of its own; "缓存是什么？" stands alone.
     return bool(_FOLLOW_UP.search(question)) or not content_terms(question)
 
 

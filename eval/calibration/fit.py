@@ -31,6 +31,7 @@ from rag.evaluation.questions import Question, load_questions  # noqa: E402
 from rag.evaluation.runner import run_eval  # noqa: E402
 from rag.generators.base import GeneratorContext  # noqa: E402
 from rag.generators.extractive.calibration import DEFAULT_PATH, Calibration, Linear, Tuning  # noqa: E402
+from rag.generators.extractive.compose import choose  # noqa: E402
 from rag.generators.extractive.evidence import Evidence, embed_pool, gather, score  # noqa: E402
 from rag.generators.extractive.features import FULL, LEXICAL, QUESTION  # noqa: E402
 from rag.generators.extractive.question import idf_from_counts  # noqa: E402
@@ -135,7 +136,7 @@ def fit(corpora: list[Corpus], tuning: Tuning, embedder: str) -> Calibration:
         if not ev.candidates:
             continue
         score(ev, ranker)
-        q_rows.append(ev.question_features())
+        q_rows.append(ev.question_features(choose(ev.question, ev.candidates, ev.hits, tuning)))
         q_y.append(int(q.answerable))
     refusal = fit_linear(q_rows, q_y, QUESTION)
     probabilities = [refusal.probability(r) for r in q_rows]

@@ -17,6 +17,10 @@ class Embedder(Protocol):
     spec: str  # the spec string it was created from; recorded in the index manifest
     dim: int
     max_tokens: int  # the model's input limit, in its own tokens
+    # Cosine between an answer sentence and a source chunk in another language at and above which
+    # the chunk supports the sentence; a property of the model (e5 puts unrelated text near 0.75),
+    # None when no value was measured for it, and then only words can support a sentence.
+    dense_support: float | None
 
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
 

@@ -17,6 +17,7 @@ from rag.lexical import tokenize
 
 class HashingEmbedder:
     max_tokens = 100_000
+    dense_support = None  # hashed words carry no meaning across languages
 
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim

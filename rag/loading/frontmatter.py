@@ -83,7 +83,7 @@ def _split_comment(text: str) -> tuple[dict[str, Any], str]:
         data = None
     if not isinstance(data, dict):
         # Comment front matter is an informal convention, not YAML by spec: values such as
-        # "title: Kubernetes: a history" are common, so fall back to reading plain key: value lines.
+        # "title: Caching: a primer" are common, so fall back to reading plain key: value lines.
         data = _key_value_lines(match.group(1))
     return _lower_keys(data), body
 

@@ -62,10 +62,10 @@ class ExtractiveGenerator:
         evidence = self.evidence(question, sources)
         if evidence is None:
             return Decision(None, [], 0.0)
-        probability = self.calibration.refusal.probability(evidence.question_features())
+        chosen = choose(evidence.question, evidence.candidates, sources, self.calibration.tuning)
+        probability = self.calibration.refusal.probability(evidence.question_features(chosen))
         if probability < self.calibration.answer_threshold:
             return Decision(evidence, [], probability)
-        chosen = choose(evidence.question, evidence.candidates, sources, self.calibration.tuning)
         return Decision(evidence, chosen, probability)
 
     def evidence(self, question: str, sources: list[Hit]) -> Evidence | None:

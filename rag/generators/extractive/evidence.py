@@ -37,8 +37,9 @@ class Evidence:
     def best(self) -> Candidate:
         return max(self.candidates, key=lambda c: c.score)
 
-    def question_features(self) -> dict[str, float]:
-        return question_features(self.question, self.best(), self.candidates, self.profile, self.cross_lingual)
+    def question_features(self, chosen: list[Candidate]) -> dict[str, float]:
+        """The refusal model's inputs, given the passages that would be shown (best first)."""
+        return question_features(self.question, chosen, self.candidates, self.hits, self.profile, self.cross_lingual)
 
 
 def gather(question_text: str, hits: list[Hit], context: GeneratorContext) -> Evidence:

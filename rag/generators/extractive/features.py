@@ -56,6 +56,8 @@ QUESTION = (
     "top_chunk_dense",
     "best_sent_dense",
     "best_type_match",
+    "chosen_cov",
+    "chosen_posts",
     "cross",
     "terms",
 )
@@ -156,11 +158,20 @@ def _positions(cand: Candidate) -> range:
 
 
 def question_features(
-    question: Question, best: Candidate, candidates: list[Candidate], profile: DenseProfile, cross: bool
+    question: Question,
+    chosen: list[Candidate],
+    candidates: list[Candidate],
+    hits: list[Hit],
+    profile: DenseProfile,
+    cross: bool,
 ) -> dict[str, float]:
-    """What the refusal decision sees: how good the best evidence is, and how much of the question
-    the index could answer at all."""
+    """What the refusal decision sees: how good the best evidence is, how much of the question the
+    passages to be shown cover together (a question about two things is answered by two passages),
+    and how much of the question the index could answer at all."""
+    best = chosen[0]
     f = best.features
+    coverage = Coverage(question)
+    together = set().union(*(coverage.found(c.text) for c in chosen))
     return {
         "best": best.score,
         "best_cov_ctx": f["cov_ctx"],
@@ -170,6 +181,8 @@ def question_features(
         "top_chunk_dense": max((profile.z(s) for s in profile.hit_similarity), default=0.0),
         "best_sent_dense": f.get("sent_dense", 0.0),
         "best_type_match": f["type_match"],
+        "chosen_cov": coverage.share(together),
+        "chosen_posts": float(len({hits[c.source_index].post.source for c in chosen})),
         "cross": float(cross),
         "terms": math.log1p(len(question.terms)),
     }

@@ -95,8 +95,9 @@ def make_support(dense: Callable[[str, Hit], float] | None = None, threshold: fl
     def support(sentence: str, hit: Hit) -> float:
         lexical = lexical_support(sentence, hit)
         same_language = is_chinese(sentence) == (hit.post.language == "zh")
-        no_dense = dense is None or threshold is None
-        if lexical >= LEXICAL_SUPPORT or no_dense or same_language or lexical < CROSS_LANGUAGE_MIN_LEXICAL:
+        if dense is None or threshold is None:
+            return lexical
+        if lexical >= LEXICAL_SUPPORT or same_language or lexical < CROSS_LANGUAGE_MIN_LEXICAL:
             return lexical
         return LEXICAL_SUPPORT if dense(sentence, hit) >= threshold else lexical
 

@@ -106,19 +106,62 @@ def evidence_for(corpus: Corpus, question: Question) -> Evidence:
     return gather(question.question, hits, corpus.context)
 
 
+# Signals whose direction is known before any fit: more coverage, more similarity, a matching answer
+# type can only make a passage likelier to answer; terms the index never mentions only less. With a
+# few hundred questions an unconstrained fit learns the opposite sign from noise, and that would
+# not carry to another blog. Every other feature may take either sign.
+POSITIVE = {
+    "cov",
+    "cov_rare",
+    "cov_chunk",
+    "type_match",
+    "sent_dense_rel",
+    "best",
+    "best_cov_ctx",
+    "best_cov_rare",
+    "top_cov_chunk",
+    "top_chunk_dense",
+    "best_sent_dense",
+    "best_type_match",
+    "chosen_cov",
+}
+NEGATIVE = {"unknown_share"}
+L2 = 1.0  # ridge strength on standardised coefficients (scikit-learn's C=1)
+
+
 def fit_linear(
     rows: list[dict[str, float]], y: list[int], names: tuple[str, ...], weights: list[float] | None = None
 ) -> Linear:
-    """Logistic regression on standardised features, classes balanced; `weights` per row (a question
-    with 80 candidates must not outweigh one with 8)."""
-    from sklearn.linear_model import LogisticRegression
+    """Logistic regression on standardised features with balanced classes and known signs kept
+    (scipy's bounded L-BFGS); `weights` per row (a question with 80 candidates must not outweigh
+    one with 8)."""
+    from scipy.optimize import minimize
 
     x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
+    labels = np.array(y, dtype=float)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-    model.fit((x - mean) / scale, np.array(y), sample_weight=None if weights is None else np.array(weights))
-    return Linear(names, tuple(mean), tuple(scale), tuple(model.coef_[0]), float(model.intercept_[0]))
+    z = (x - mean) / scale
+    w = np.ones(len(labels)) if weights is None else np.array(weights, dtype=float)
+    for cls in (0.0, 1.0):  # balanced classes, as class_weight="balanced"
+        mask = labels == cls
+        if mask.any():
+            w[mask] *= len(labels) / (2 * w[mask].sum())
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        logits = z @ theta[:-1] + theta[-1]
+        p = 1 / (1 + np.exp(-np.clip(logits, -50, 50)))
+        value = float(np.sum(w * (np.logaddexp(0, logits) - labels * logits))) + 0.5 * L2 * float(
+            theta[:-1] @ theta[:-1]
+        )
+        grad_logits = w * (p - labels)
+        grad = np.append(z.T @ grad_logits + L2 * theta[:-1], grad_logits.sum())
+        return value, grad
+
+    bounds = [(0, None) if n in POSITIVE else (None, 0) if n in NEGATIVE else (None, None) for n in names]
+    result = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B", bounds=[*bounds, (None, None)])
+    coef, intercept = result.x[:-1], float(result.x[-1])
+    return Linear(names, tuple(map(float, mean)), tuple(map(float, scale)), tuple(map(float, coef)), intercept)
 
 
 def fit(corpora: list[Corpus], tuning: Tuning, embedder: str) -> Calibration:
@@ -131,18 +174,37 @@ def fit(corpora: list[Corpus], tuning: Tuning, embedder: str) -> Calibration:
         embed_pool(ev, c.context, tuning)
     full_rows, full_y, full_w = candidate_rows(items)
     ranker = fit_linear(full_rows, full_y, FULL, full_w)
-    q_rows, q_y = [], []
-    for _, q, ev in items:
+    q_rows, q_y, q_corpus = [], [], []
+    for c, q, ev in items:
         if not ev.candidates:
             continue
         score(ev, ranker)
         q_rows.append(ev.question_features(choose(ev.question, ev.candidates, ev.hits, tuning)))
         q_y.append(int(q.answerable))
+        q_corpus.append(c.name)
     refusal = fit_linear(q_rows, q_y, QUESTION)
-    probabilities = [refusal.probability(r) for r in q_rows]
-    threshold = balanced_threshold(probabilities, q_y)
+    threshold = balanced_threshold(out_of_corpus_probabilities(q_rows, q_y, q_corpus, refusal), q_y)
     names = tuple(c.name for c in corpora)
     return Calibration(ranker_lexical, ranker, refusal, threshold, tuning, names, embedder)
+
+
+def out_of_corpus_probabilities(
+    rows: list[dict[str, float]], y: list[int], corpus: list[str], fitted: Linear
+) -> list[float]:
+    """Each question's probability from a refusal model fitted without its corpus: a threshold
+    chosen on in-sample probabilities is too sure of itself on a new blog. With one corpus there
+    is nothing to hold out, and the fitted model's own probabilities are used."""
+    names = sorted(set(corpus))
+    if len(names) < 2:
+        return [fitted.probability(r) for r in rows]
+    probabilities = [0.0] * len(rows)
+    for held in names:
+        inside = [i for i, c in enumerate(corpus) if c != held]
+        model = fit_linear([rows[i] for i in inside], [y[i] for i in inside], QUESTION)
+        for i, c in enumerate(corpus):
+            if c == held:
+                probabilities[i] = model.probability(rows[i])
+    return probabilities
 
 
 def candidate_rows(items: list[tuple[Corpus, Question, Evidence]]) -> tuple[list, list[int], list[float]]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from rag.errors import LoadError
+from rag.loading.authors import read_author_names, resolve_author_keys
 from rag.loading.chrome import strip_chrome
 from rag.loading.encodings import decode
 from rag.loading.frontmatter import WARNING_KEY, normalise_metadata, split_front_matter
@@ -64,10 +66,13 @@ def _walk(root: Path) -> list[tuple[Path, Path]]:
     return [(file, root) for file in sorted(files, key=lambda f: f.relative_to(root).parts)]
 
 
-def load_post(path: Path, root: Path) -> Post:
-    """Load one post. Raises LoadError (message + fix hint) for any bad input, never anything else."""
+def load_post(path: Path, root: Path, authors: Mapping[str, str] | None = None) -> Post:
+    """Load one post. Raises LoadError (message + fix hint) for any bad input, never anything else.
+
+    `authors` maps author keys to names (see rag.loading.authors); by default it is read from `root`.
+    """
     try:
-        return _load_post(path, root)
+        return _load_post(path, root, read_author_names(root) if authors is None else authors)
     except LoadError as exc:
         raise LoadError(f"{path}: {exc.message}", exc.hint) from exc
     except RecursionError as exc:
@@ -79,12 +84,13 @@ def load_post(path: Path, root: Path) -> Post:
         ) from exc
 
 
-def _load_post(path: Path, root: Path) -> Post:
+def _load_post(path: Path, root: Path, authors: Mapping[str, str]) -> Post:
     data = _read(path)
     if not data.strip():
         raise LoadError("file is empty", "Write the post or delete the empty file.")
     text = decode(data)
     meta, body = split_front_matter(text)
+    meta = resolve_author_keys(meta, authors)
     if WARNING_KEY in meta:
         log.warning("%s: %s", path, meta[WARNING_KEY])
     cleaned, page_meta = _clean_body(body, path)
@@ -136,9 +142,12 @@ def load_posts(paths: list[Path], include_drafts: bool = False) -> tuple[list[Po
     """Load every post under `paths`; failures and drafts become `Skipped` entries, never exceptions."""
     posts: list[Post] = []
     skipped = [Skipped(str(path), "not found") for path in paths if not path.exists()]
+    authors: dict[Path, dict[str, str]] = {}
     for file, root in discover(paths):
+        if root not in authors:
+            authors[root] = read_author_names(root)
         try:
-            post = load_post(file, root)
+            post = load_post(file, root, authors[root])
         except LoadError as exc:
             skipped.append(Skipped(str(file), exc.message.removeprefix(f"{file}: ")))
             continue

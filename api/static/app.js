@@ -45,8 +45,40 @@ function apiHeaders(extra) {
   return headers;
 }
 
+const MAX_DECODINGS = 4; // percent-decoding rounds looked through for a hidden "." or ".." segment
+
+function isUnsafeSegment(segment) {
+  // "." or "..", or a backslash, also behind percent-encoding ("%2e%2e", "%252e%252e"): a browser,
+  // proxy or server may resolve it to a path outside /posts/.
+  let current = segment;
+  for (let round = 0; round <= MAX_DECODINGS; round++) {
+    if (current === "." || current === ".." || current.includes("\\")) return true;
+    let decoded;
+    try {
+      decoded = decodeURIComponent(current);
+    } catch {
+      return false; // a stray "%": not an encoding of anything
+    }
+    if (decoded === current) return false;
+    current = decoded;
+  }
+  return true; // encoded more deeply than any real file name
+}
+
+function isPostSource(source) {
+  // A post's source is a relative path inside the posts folder: no scheme, no leading slash,
+  // no empty, "." or ".." segment, no backslash or control character.
+  if (typeof source !== "string" || !source || /[\\\u0000-\u001f\u007f]/.test(source)) return false;
+  if (source.startsWith("/") || /^[a-z][a-z0-9+.-]*:/i.test(source)) return false;
+  return source.split("/").every((segment) => segment && !isUnsafeSegment(segment));
+}
+
 function postPath(source) {
-  return "/posts/" + source.split("/").map(encodeURIComponent).join("/");
+  // The URL of a post's JSON, or null when `source` is not a post path (then nothing is fetched).
+  if (!isPostSource(source)) return null;
+  const path = "/posts/" + source.split("/").map(encodeURIComponent).join("/");
+  const resolved = new URL(path, window.location.origin);
+  return resolved.origin === window.location.origin && resolved.pathname === path ? path : null;
 }
 
 // ---------- server-sent events over fetch ----------
@@ -222,7 +254,18 @@ async function openViewer(source, start, end) {
   $("viewer-meta").textContent = source;
   text.replaceChildren();
   if (!dialog.open) dialog.showModal();
-  const response = await fetch(postPath(source), { headers: apiHeaders() });
+  const path = postPath(source);
+  if (!path) {
+    // A crafted link (#post=../admin/...) must not make the page send the saved key anywhere else.
+    $("viewer-title").textContent = "无法打开 / Cannot open";
+    text.append(
+      el("p", "error-message", "这不是文章地址 / Not a post address"),
+      el("p", "error-hint", "A post link names a file inside the posts folder (#post=folder/post.md, read from " +
+        "/posts/folder/post.md); this one points elsewhere, so it was not opened."),
+    );
+    return;
+  }
+  const response = await fetch(path, { headers: apiHeaders() });
   const body = await response.json();
   if (!response.ok) {
     $("viewer-title").textContent = "无法打开 / Cannot open";

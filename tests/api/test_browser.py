@@ -51,6 +51,29 @@ const realFetch = window.fetch;
 window.fetch = (url, options) => { if (url === '/ask') window.__bodies.push(JSON.parse(options.body));
                                    return realFetch(url, options); };
 """
+# Installed before any page script runs: every URL the page fetches, resolved, including those at load.
+RECORD_ALL_FETCHES = """
+window.__fetched = [];
+const pageFetch = window.fetch;
+window.fetch = (url, options) => { window.__fetched.push(new URL(url, location.href).href);
+                                   return pageFetch(url, options); };
+"""
+# #post= values that must never be fetched: they leave /posts/ (or the origin) once a browser resolves them.
+HOSTILE_POSTS = (
+    "../admin/reindex",
+    "..%2Fadmin%2Freindex",
+    "%2e%2e/admin/reindex",
+    "%2E%2E%2Fadmin%2Freindex",
+    "%252e%252e/admin/reindex",
+    "notes/../../admin/reindex",
+    "./../admin/reindex",
+    "notes/%2e%2e/%2e%2e/admin/reindex",
+    "..%5Cadmin%5Creindex",
+    "/admin/reindex",
+    "//evil.example/admin",
+    "https://evil.example/admin",
+    "javascript:alert(1)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +244,35 @@ def test_stop_button_aborts_a_running_answer(
     WebDriverWait(page, 5).until(lambda d: bot.get_attribute("data-state") == "stopped")
     assert "已停止 / Stopped" in bot.text
     assert not stop.is_displayed() and page.find_element(By.ID, "ask").is_enabled()
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_POSTS)
+def test_viewer_fetches_nothing_outside_posts(page: WebDriver, app_url: tuple[str, Any], hostile: str) -> None:
+    page.execute_script("sessionStorage.setItem('blograg.apiKey', 'saved-key')")  # the key a leak would send
+    script = page.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_ALL_FETCHES})
+    try:
+        page.get("about:blank")
+        page.get(app_url[0] + "/#post=" + hostile)  # a link someone sent: read on page load
+        title = WebDriverWait(page, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#viewer[open] h2"))
+        WebDriverWait(page, 10).until(lambda d: "Cannot open" in title.text)
+        page.find_element(By.ID, "viewer-close").click()
+        page.execute_script("location.hash = arguments[0]", "post=" + hostile)  # and on a hash change
+        WebDriverWait(page, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#viewer[open]"))
+        assert "Cannot open" in title.text
+        assert page.execute_script("return window.__fetched") == []
+        assert "/posts/" in page.find_element(By.ID, "viewer-text").text  # says what a post address looks like
+    finally:
+        page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", script)
+        page.execute_script("sessionStorage.clear()")
+
+
+def test_viewer_link_to_a_post_still_opens_it(page: WebDriver, app_url: tuple[str, Any]) -> None:
+    script = page.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_ALL_FETCHES})
+    try:
+        page.get("about:blank")
+        page.get(app_url[0] + "/#post=" + EVIL_SOURCE + "&start=0&end=5")
+        WebDriverWait(page, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#viewer[open] mark.passage"))
+        assert page.execute_script("return window.__fetched") == [app_url[0] + "/posts/" + EVIL_SOURCE]
+        assert_inert(page)
+    finally:
+        page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", script)

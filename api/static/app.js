@@ -11,6 +11,7 @@ const state = {
   answers: new Map(), // turn id -> final Answer JSON
   controller: null, // AbortController of the running request
   turnCount: 0,
+  follow: true, // keep the newest answer in view while it grows; off once the reader scrolls back up
 };
 
 // ---------- small DOM helpers ----------
@@ -129,8 +130,36 @@ function addTurn(question) {
   bot.append(el("span", "who", "blograg"), el("p", "status", "检索中… / Searching…"), el("div", "text"));
   item.append(user, bot);
   $("turns").append(item);
-  bot.scrollIntoView({ block: "end", behavior: "smooth" });
+  state.follow = true;
+  revealAnswer(bot, true);
   return { id, bot };
+}
+
+function revealAnswer(bot, smooth) {
+  // Scroll the answer fully into view above the fixed composer (the root's scroll-padding-bottom is
+  // the composer's height); an answer taller than the room left shows its beginning instead.
+  if (!state.follow || !bot.isConnected) return;
+  const room = $("ask-form").getBoundingClientRect().top;
+  const block = bot.getBoundingClientRect().height > room ? "start" : "end";
+  const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  bot.scrollIntoView({ block, behavior: smooth && !reduced ? "smooth" : "auto" });
+}
+
+function stopFollowing(event) {
+  // The reader scrolled back to read something earlier: stop pulling the view down to the new answer.
+  if (event.type === "keydown" && event.target.closest("textarea, input")) return; // editing, not scrolling
+  const up = event.type === "wheel" ? event.deltaY < 0 : ["ArrowUp", "PageUp", "Home"].includes(event.key);
+  if (up || event.type === "touchmove") state.follow = false;
+}
+
+function trackComposerHeight() {
+  // The composer is fixed to the bottom and its height varies (wrapping, a resized textarea): publish it
+  // so the page keeps that much room below the last answer and scrolling stops above it.
+  const composer = $("ask-form");
+  const publish = () =>
+    document.documentElement.style.setProperty("--composer-height", composer.getBoundingClientRect().height + "px");
+  new ResizeObserver(publish).observe(composer);
+  publish();
 }
 
 function setStatus(turn, text) {
@@ -203,6 +232,7 @@ function renderFinal(turn, answer) {
   const ms = Math.round((answer.timings_ms && answer.timings_ms.total) || 0);
   turn.bot.append(el("p", "meta", answer.generator + " · " + ms + " ms"));
   showSources(turn.id, null);
+  revealAnswer(turn.bot, true);
 }
 
 function showError(turn, err) {
@@ -214,6 +244,7 @@ function showError(turn, err) {
   if (err.hint) box.append(el("p", "error-hint", err.hint));
   turn.bot.append(box);
   if (err.error === "AuthError") $("settings").open = true;
+  revealAnswer(turn.bot, true);
 }
 
 function sourceItem(turnId, citation) {
@@ -308,6 +339,7 @@ function handleEvent(turn, event, draft) {
     draft.text += event.data.text;
     // NO_ANSWER is the generator's refusal sentinel, not for readers; the final event brings the wording.
     text.textContent = /^\s*\[?NO_ANSWER/i.test(draft.text) ? "" : draft.text;
+    revealAnswer(turn.bot, false);
   } else if (event.event === "reset") {
     draft.text = "";
     text.textContent = "";
@@ -348,6 +380,7 @@ async function ask(question) {
     if (err.name === "AbortError") {
       turn.bot.dataset.state = "stopped";
       setStatus(turn, "已停止 / Stopped");
+      revealAnswer(turn.bot, true);
     } else {
       showError(turn, { message: String(err), hint: "检查网络或服务器 / Is the server running?" });
     }
@@ -420,6 +453,8 @@ function init() {
     if (window.location.hash.startsWith("#post=")) history.replaceState(null, "", window.location.pathname);
   });
   document.addEventListener("click", onDocumentClick);
+  for (const type of ["wheel", "touchmove", "keydown"]) window.addEventListener(type, stopFollowing, { passive: true });
+  trackComposerHeight();
   window.addEventListener("hashchange", openViewerFromHash);
   openViewerFromHash();
   $("question").focus();

@@ -1,4 +1,4 @@
-"""The chat page end to end in headless Chromium: streaming, citations, viewer, refusal, XSS, stop."""
+"""The chat page end to end in headless Chromium: streaming, citations, viewer, refusal, XSS, stop, layout."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -58,6 +58,18 @@ const pageFetch = window.fetch;
 window.fetch = (url, options) => { window.__fetched.push(new URL(url, location.href).href);
                                    return pageFetch(url, options); };
 """
+BOX = "const b = arguments[0].getBoundingClientRect(); return {top: b.top, bottom: b.bottom};"
+# The element a real click on arguments[0] lands on is arguments[0] (or inside it). Like WebDriver's click,
+# aim at the centre of its first box: a link that wraps has one box per line.
+HIT = """
+const b = arguments[0].getClientRects()[0];
+const hit = document.elementFromPoint((b.left + b.right) / 2, (b.top + b.bottom) / 2);
+return hit !== null && arguments[0].contains(hit);
+"""
+SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
+REFUSED_QUESTION = "谁是 2019 年的诺贝尔文学奖得主？"
+# Enough turns that the page scrolls at both sizes; the refusal (tallest, with links) comes last.
+QUESTIONS = ("How do I set a TTL in Redis?", "How do I tune Postgres autovacuum?", "What is the first payload?")
 # #post= values that must never be fetched: they leave /posts/ (or the origin) once a browser resolves them.
 HOSTILE_POSTS = (
     "../admin/reindex",
@@ -108,6 +120,20 @@ def page(driver: WebDriver, app_url: tuple[str, Any]) -> WebDriver:
     return driver
 
 
+@pytest.fixture(params=sorted(SIZES))
+def sized_page(request: pytest.FixtureRequest, driver: WebDriver, app_url: tuple[str, Any]) -> Iterator[WebDriver]:
+    """The chat page in a viewport of a phone (390 px wide, touch) or of a desktop."""
+    width, height = SIZES[request.param]
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        driver.get(app_url[0] + "/")
+        WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        yield driver
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def ask(driver: WebDriver, question: str, wait_done: bool = True) -> WebElement:
     count = len(driver.find_elements(By.CSS_SELECTOR, ".msg.assistant"))
     box = driver.find_element(By.ID, "question")
@@ -118,6 +144,17 @@ def ask(driver: WebDriver, question: str, wait_done: bool = True) -> WebElement:
     if wait_done:
         WebDriverWait(driver, 30).until(lambda d: bot.get_attribute("data-state") != "streaming")
     return bot
+
+
+def clear_of_composer(driver: WebDriver, element: WebElement) -> bool:
+    """Is all of `element` on screen, above the fixed composer's top edge?"""
+    box = driver.execute_script(BOX, element)
+    composer = driver.execute_script(BOX, driver.find_element(By.ID, "ask-form"))
+    return bool(box["top"] >= 0 and box["bottom"] <= composer["top"] + 0.5)
+
+
+def width_name(driver: WebDriver) -> str:
+    return str(driver.execute_script("return window.innerWidth"))
 
 
 def shot(driver: WebDriver, name: str) -> None:
@@ -244,6 +281,51 @@ def test_stop_button_aborts_a_running_answer(
     WebDriverWait(page, 5).until(lambda d: bot.get_attribute("data-state") == "stopped")
     assert "已停止 / Stopped" in bot.text
     assert not stop.is_displayed() and page.find_element(By.ID, "ask").is_enabled()
+
+
+def wait_clear_of_composer(driver: WebDriver, bot: WebElement, question: str) -> None:
+    """Wait (scrolling may be smooth) until the answer is wholly above the composer; fail with both boxes."""
+    try:
+        WebDriverWait(driver, 5).until(lambda d: clear_of_composer(d, bot))
+    except TimeoutException:
+        boxes = [driver.execute_script(BOX, e) for e in (bot, driver.find_element(By.ID, "ask-form"))]
+        pytest.fail(f"after {question!r} the answer {boxes[0]} is not above the composer {boxes[1]}")
+
+
+def click_closest_post(driver: WebDriver, link: WebElement) -> None:
+    """Click a closest-post link as a user would and check it did its job: the viewer, or the post's URL."""
+    assert driver.execute_script(HIT, link), link.text  # nothing (the composer) lies over it
+    before, main = set(driver.window_handles), driver.current_window_handle
+    link.click()  # a real click at the link's centre; raises ElementClickInterceptedException when covered
+    if "opens-viewer" in (link.get_attribute("class") or ""):
+        title = WebDriverWait(driver, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#viewer[open] h2"))
+        WebDriverWait(driver, 10).until(lambda d: title.text == link.text)
+        driver.find_element(By.ID, "viewer-close").click()
+        return
+    WebDriverWait(driver, 10).until(lambda d: len(d.window_handles) > len(before))
+    driver.switch_to.window((set(driver.window_handles) - before).pop())
+    driver.close()
+    driver.switch_to.window(main)
+
+
+def test_each_new_answer_is_shown_above_the_composer(sized_page: WebDriver) -> None:
+    for question in (*QUESTIONS, REFUSED_QUESTION):
+        wait_clear_of_composer(sized_page, ask(sized_page, question), question)
+    shot(sized_page, f"newest-answer-{width_name(sized_page)}.png")
+
+
+def test_closest_posts_of_a_refusal_take_a_real_click(sized_page: WebDriver) -> None:
+    for question in QUESTIONS:
+        ask(sized_page, question)
+    refusal = ask(sized_page, REFUSED_QUESTION)
+    links = refusal.find_elements(By.CSS_SELECTOR, ".closest li a")
+    assert links
+    try:
+        WebDriverWait(sized_page, 5).until(lambda d: all(d.execute_script(HIT, link) for link in links))
+    finally:
+        shot(sized_page, f"refusal-links-{width_name(sized_page)}.png")
+    for link in links:
+        click_closest_post(sized_page, link)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE_POSTS)

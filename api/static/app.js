@@ -426,7 +426,7 @@ function onDocumentClick(event) {
   }
   const example = event.target.closest("button.example");
   if (example) {
-    $("question").value = example.textContent;
+    $("question").value = example.dataset.question || example.textContent;
     submit();
   }
 }
@@ -453,7 +453,9 @@ function init() {
     if (window.location.hash.startsWith("#post=")) history.replaceState(null, "", window.location.pathname);
   });
   document.addEventListener("click", onDocumentClick);
-  for (const type of ["wheel", "touchmove", "keydown"]) window.addEventListener(type, stopFollowing, { passive: true });
+  for (const type of ["wheel", "touchmove", "keydown"]) {
+    window.addEventListener(type, stopFollowing, { passive: true });
+  }
   trackComposerHeight();
   window.addEventListener("hashchange", openViewerFromHash);
   openViewerFromHash();

@@ -20,7 +20,8 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from api.app import create_app
-from rag.config import Settings
+from rag.config import SAMPLE_POSTS_DIR, Settings
+from rag.pipeline import ingest
 from tests.api.helpers import EVIL_SOURCE, live_server
 
 pytestmark = pytest.mark.slow
@@ -65,6 +66,12 @@ HIT = """
 const b = arguments[0].getClientRects()[0];
 const hit = document.elementFromPoint((b.left + b.right) / 2, (b.top + b.bottom) / 2);
 return hit !== null && arguments[0].contains(hit);
+"""
+# How many lines the text of arguments[0] is laid out on.
+LINES = """
+const range = document.createRange();
+range.selectNodeContents(arguments[0]);
+return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
 """
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
 REFUSED_QUESTION = "谁是 2019 年的诺贝尔文学奖得主？"
@@ -118,6 +125,20 @@ def page(driver: WebDriver, app_url: tuple[str, Any]) -> WebDriver:
     driver.get(app_url[0] + "/")
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
     return driver
+
+
+@pytest.fixture(scope="module")
+def sample_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server over the bundled sample posts only: what a new user sees after `rag serve`."""
+    settings = Settings(
+        index_dir=tmp_path_factory.mktemp("samples") / "index",
+        posts=[SAMPLE_POSTS_DIR],
+        embedder="hashing",
+        rate_limit_per_minute=0,
+    )
+    ingest(settings)
+    with live_server(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture(params=sorted(SIZES))
@@ -308,6 +329,17 @@ def click_closest_post(driver: WebDriver, link: WebElement) -> None:
     driver.switch_to.window(main)
 
 
+def ask_example(driver: WebDriver, index: int) -> tuple[str, bool, WebElement]:
+    """Click example `index` in a new chat: its label, whether it is marked a refusal demo, the answer."""
+    driver.find_element(By.ID, "new-chat").click()
+    button = driver.find_elements(By.CSS_SELECTOR, "button.example")[index]
+    label, demo = button.text, "refusal-demo" in (button.get_attribute("class") or "")
+    button.click()
+    bot = WebDriverWait(driver, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, ".msg.assistant"))
+    WebDriverWait(driver, 30).until(lambda d: bot.get_attribute("data-state") != "streaming")
+    return label, demo, bot
+
+
 def test_each_new_answer_is_shown_above_the_composer(sized_page: WebDriver) -> None:
     for question in (*QUESTIONS, REFUSED_QUESTION):
         wait_clear_of_composer(sized_page, ask(sized_page, question), question)
@@ -326,6 +358,35 @@ def test_closest_posts_of_a_refusal_take_a_real_click(sized_page: WebDriver) -> 
         shot(sized_page, f"refusal-links-{width_name(sized_page)}.png")
     for link in links:
         click_closest_post(sized_page, link)
+
+
+def test_header_and_composer_fit_the_screen(sized_page: WebDriver) -> None:
+    for element_id in ("new-chat", "ask"):
+        assert sized_page.execute_script(LINES, sized_page.find_element(By.ID, element_id)) == 1, element_id
+    summary = sized_page.find_element(By.CSS_SELECTOR, "#settings summary")
+    assert sized_page.execute_script(LINES, summary) == 1
+    assert sized_page.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    box = sized_page.find_element(By.ID, "question")
+    assert box.get_attribute("value") == ""
+    # An empty textarea scrolls only when its placeholder does not fit: then the placeholder is cut off.
+    assert sized_page.execute_script("return arguments[0].scrollHeight <= arguments[0].clientHeight", box)
+    shot(sized_page, f"empty-page-{width_name(sized_page)}.png")
+
+
+def test_examples_say_which_ones_the_bundled_posts_cannot_answer(driver: WebDriver, sample_url: str) -> None:
+    driver.get(sample_url + "/")
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    count = len(driver.find_elements(By.CSS_SELECTOR, "button.example"))
+    assert count >= 2
+    for index in range(count):
+        label, demo, bot = ask_example(driver, index)
+        question = driver.find_element(By.CSS_SELECTOR, ".msg.user .text").text
+        assert question and question in label  # the label may add words; the question sent is the example's own
+        assert (bot.get_attribute("data-state") == "refused") == demo, label
+        if demo:
+            assert "can't answer" in label, label  # says up front that it shows a refusal
+    driver.find_element(By.ID, "new-chat").click()
+    shot(driver, "examples.png")
 
 
 @pytest.mark.parametrize("hostile", HOSTILE_POSTS)

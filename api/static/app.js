@@ -11,6 +11,7 @@ const state = {
   answers: new Map(), // turn id -> final Answer JSON
   controller: null, // AbortController of the running request
   turnCount: 0,
+  follow: true, // keep the newest answer in view while it grows; off once the reader scrolls back up
 };
 
 // ---------- small DOM helpers ----------
@@ -45,8 +46,40 @@ function apiHeaders(extra) {
   return headers;
 }
 
+const MAX_DECODINGS = 4; // percent-decoding rounds looked through for a hidden "." or ".." segment
+
+function isUnsafeSegment(segment) {
+  // "." or "..", or a backslash, also behind percent-encoding ("%2e%2e", "%252e%252e"): a browser,
+  // proxy or server may resolve it to a path outside /posts/.
+  let current = segment;
+  for (let round = 0; round <= MAX_DECODINGS; round++) {
+    if (current === "." || current === ".." || current.includes("\\")) return true;
+    let decoded;
+    try {
+      decoded = decodeURIComponent(current);
+    } catch {
+      return false; // a stray "%": not an encoding of anything
+    }
+    if (decoded === current) return false;
+    current = decoded;
+  }
+  return true; // encoded more deeply than any real file name
+}
+
+function isPostSource(source) {
+  // A post's source is a relative path inside the posts folder: no scheme, no leading slash,
+  // no empty, "." or ".." segment, no backslash or control character.
+  if (typeof source !== "string" || !source || /[\\\u0000-\u001f\u007f]/.test(source)) return false;
+  if (source.startsWith("/") || /^[a-z][a-z0-9+.-]*:/i.test(source)) return false;
+  return source.split("/").every((segment) => segment && !isUnsafeSegment(segment));
+}
+
 function postPath(source) {
-  return "/posts/" + source.split("/").map(encodeURIComponent).join("/");
+  // The URL of a post's JSON, or null when `source` is not a post path (then nothing is fetched).
+  if (!isPostSource(source)) return null;
+  const path = "/posts/" + source.split("/").map(encodeURIComponent).join("/");
+  const resolved = new URL(path, window.location.origin);
+  return resolved.origin === window.location.origin && resolved.pathname === path ? path : null;
 }
 
 // ---------- server-sent events over fetch ----------
@@ -97,8 +130,36 @@ function addTurn(question) {
   bot.append(el("span", "who", "blograg"), el("p", "status", "检索中… / Searching…"), el("div", "text"));
   item.append(user, bot);
   $("turns").append(item);
-  bot.scrollIntoView({ block: "end", behavior: "smooth" });
+  state.follow = true;
+  revealAnswer(bot, true);
   return { id, bot };
+}
+
+function revealAnswer(bot, smooth) {
+  // Scroll the answer fully into view above the fixed composer (the root's scroll-padding-bottom is
+  // the composer's height); an answer taller than the room left shows its beginning instead.
+  if (!state.follow || !bot.isConnected) return;
+  const room = $("ask-form").getBoundingClientRect().top;
+  const block = bot.getBoundingClientRect().height > room ? "start" : "end";
+  const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  bot.scrollIntoView({ block, behavior: smooth && !reduced ? "smooth" : "auto" });
+}
+
+function stopFollowing(event) {
+  // The reader scrolled back to read something earlier: stop pulling the view down to the new answer.
+  if (event.type === "keydown" && event.target.closest("textarea, input")) return; // editing, not scrolling
+  const up = event.type === "wheel" ? event.deltaY < 0 : ["ArrowUp", "PageUp", "Home"].includes(event.key);
+  if (up || event.type === "touchmove") state.follow = false;
+}
+
+function trackComposerHeight() {
+  // The composer is fixed to the bottom and its height varies (wrapping, a resized textarea): publish it
+  // so the page keeps that much room below the last answer and scrolling stops above it.
+  const composer = $("ask-form");
+  const publish = () =>
+    document.documentElement.style.setProperty("--composer-height", composer.getBoundingClientRect().height + "px");
+  new ResizeObserver(publish).observe(composer);
+  publish();
 }
 
 function setStatus(turn, text) {
@@ -171,6 +232,7 @@ function renderFinal(turn, answer) {
   const ms = Math.round((answer.timings_ms && answer.timings_ms.total) || 0);
   turn.bot.append(el("p", "meta", answer.generator + " · " + ms + " ms"));
   showSources(turn.id, null);
+  revealAnswer(turn.bot, true);
 }
 
 function showError(turn, err) {
@@ -182,6 +244,7 @@ function showError(turn, err) {
   if (err.hint) box.append(el("p", "error-hint", err.hint));
   turn.bot.append(box);
   if (err.error === "AuthError") $("settings").open = true;
+  revealAnswer(turn.bot, true);
 }
 
 function sourceItem(turnId, citation) {
@@ -222,7 +285,18 @@ async function openViewer(source, start, end) {
   $("viewer-meta").textContent = source;
   text.replaceChildren();
   if (!dialog.open) dialog.showModal();
-  const response = await fetch(postPath(source), { headers: apiHeaders() });
+  const path = postPath(source);
+  if (!path) {
+    // A crafted link (#post=../admin/...) must not make the page send the saved key anywhere else.
+    $("viewer-title").textContent = "无法打开 / Cannot open";
+    text.append(
+      el("p", "error-message", "这不是文章地址 / Not a post address"),
+      el("p", "error-hint", "A post link names a file inside the posts folder (#post=folder/post.md, read from " +
+        "/posts/folder/post.md); this one points elsewhere, so it was not opened."),
+    );
+    return;
+  }
+  const response = await fetch(path, { headers: apiHeaders() });
   const body = await response.json();
   if (!response.ok) {
     $("viewer-title").textContent = "无法打开 / Cannot open";
@@ -265,6 +339,7 @@ function handleEvent(turn, event, draft) {
     draft.text += event.data.text;
     // NO_ANSWER is the generator's refusal sentinel, not for readers; the final event brings the wording.
     text.textContent = /^\s*\[?NO_ANSWER/i.test(draft.text) ? "" : draft.text;
+    revealAnswer(turn.bot, false);
   } else if (event.event === "reset") {
     draft.text = "";
     text.textContent = "";
@@ -305,6 +380,7 @@ async function ask(question) {
     if (err.name === "AbortError") {
       turn.bot.dataset.state = "stopped";
       setStatus(turn, "已停止 / Stopped");
+      revealAnswer(turn.bot, true);
     } else {
       showError(turn, { message: String(err), hint: "检查网络或服务器 / Is the server running?" });
     }
@@ -350,7 +426,7 @@ function onDocumentClick(event) {
   }
   const example = event.target.closest("button.example");
   if (example) {
-    $("question").value = example.textContent;
+    $("question").value = example.dataset.question || example.textContent;
     submit();
   }
 }
@@ -377,6 +453,10 @@ function init() {
     if (window.location.hash.startsWith("#post=")) history.replaceState(null, "", window.location.pathname);
   });
   document.addEventListener("click", onDocumentClick);
+  for (const type of ["wheel", "touchmove", "keydown"]) {
+    window.addEventListener(type, stopFollowing, { passive: true });
+  }
+  trackComposerHeight();
   window.addEventListener("hashchange", openViewerFromHash);
   openViewerFromHash();
   $("question").focus();

@@ -209,7 +209,6 @@ def mentions(text: str, term: str, text_tokens: set[str]) -> bool:
     return term in text_tokens
 
 
-
 def specificity(term: str) -> float:
     """How specific a Chinese word is in general language (jieba's dictionary frequencies), 0.2..1:
     获得/使用 are generic and often paraphrased, 出生/席位 are specific. Other terms: 1."""

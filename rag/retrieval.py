@@ -9,6 +9,7 @@ import numpy as np
 
 from rag.embedders.base import Embedder
 from rag.errors import InputError
+from rag.inputs import check_day, check_text
 from rag.lexical import tokenize
 from rag.store import IndexData
 from rag.types import Hit
@@ -22,6 +23,13 @@ class SearchFilters:
 
     def is_empty(self) -> bool:
         return not (self.tags or self.after or self.before)
+
+    def check(self) -> None:
+        """InputError (with an example) for a date that is not YYYY-MM-DD or a tag that is not text."""
+        for tag in self.tags:
+            check_text(tag, "tag filter")
+        check_day(self.after, "'after'")
+        check_day(self.before, "'before'")
 
 
 @dataclass
@@ -44,6 +52,9 @@ class HybridRetriever:
     def search(self, query: str, top_k: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
         if not query.strip():
             raise InputError("The search query is empty.", "Type a question or some keywords.")
+        check_text(query, "search query")
+        if filters is not None:
+            filters.check()
         if not self.index.chunks:
             return []
         allowed = self._allowed_rows(filters)
@@ -104,9 +115,7 @@ class HybridRetriever:
                 continue
             per_post[chunk.source] = per_post.get(chunk.source, 0) + 1
             post = self.index.posts[chunk.source]
-            hits.append(
-                Hit(chunk, post, fused[row], dense_rank.get(row), keyword_rank.get(row), dense_score.get(row))
-            )
+            hits.append(Hit(chunk, post, fused[row], dense_rank.get(row), keyword_rank.get(row), dense_score.get(row)))
             if len(hits) >= top_k:
                 break
         return hits

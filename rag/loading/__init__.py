@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import LoadError
+from rag.inputs import clean_text
 from rag.loading.chrome import strip_chrome
 from rag.loading.encodings import decode
 from rag.loading.frontmatter import WARNING_KEY, normalise_metadata, split_front_matter
@@ -88,13 +89,13 @@ def _load_post(path: Path, root: Path) -> Post:
     if WARNING_KEY in meta:
         log.warning("%s: %s", path, meta[WARNING_KEY])
     cleaned, page_meta = _clean_body(body, path)
-    text = strip_chrome(cleaned)
+    text = clean_text(strip_chrome(cleaned))
     if not text.strip():
         raise LoadError(
             "no text left after removing front matter and markup",
             "Add body text to the post, or exclude the file (section index pages have no body).",
         )
-    fields = normalise_metadata({**page_meta, **meta}, path, text)
+    fields = _clean_fields(normalise_metadata({**page_meta, **meta}, path, text))
     return Post(
         source=_source(path, root),
         title=fields["title"],
@@ -108,6 +109,18 @@ def _load_post(path: Path, root: Path) -> Post:
         language=fields["language"],
         content_hash=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Metadata without NULs or lone surrogates (front matter escapes such as "\\0" can make them)."""
+    cleaned: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, str):
+            value = clean_text(value)
+        elif isinstance(value, list):
+            value = [clean_text(v) if isinstance(v, str) else v for v in value]
+        cleaned[key] = value
+    return cleaned
 
 
 def _read(path: Path) -> bytes:

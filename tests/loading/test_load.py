@@ -227,6 +227,24 @@ def test_source_is_relative_with_forward_slashes(tmp_path: Path) -> None:
     assert load_post(path, tmp_path).source == "2024/post.md"
 
 
+def test_nul_characters_from_front_matter_escapes_are_cleaned(tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    path.write_text('---\ntitle: "Bad \\0 title"\nauthor: "A\\x00b"\ntags: ["x\\0y"]\n---\n\nBody.\n', encoding="utf-8")
+    post = load_post(path, tmp_path)
+    assert (post.title, post.author, post.tags) == ("Bad  title", "Ab", ["xy"])
+    for value in (post.title, post.text, post.author or "", *post.tags):
+        value.encode("utf-8")
+
+
+@pytest.mark.parametrize("url", ["javascript:window.__xss=2", "data:text/html,x", "/relative/"])
+def test_front_matter_urls_other_than_http_are_dropped(tmp_path: Path, url: str) -> None:
+    path = tmp_path / "p.md"
+    path.write_text(f'---\ntitle: T\nurl: "{url}"\n---\n\nBody.\n', encoding="utf-8")
+    assert load_post(path, tmp_path).url is None
+    path.write_text('---\ntitle: T\nurl: "https://blog.example/t/"\n---\n\nBody.\n', encoding="utf-8")
+    assert load_post(path, tmp_path).url == "https://blog.example/t/"
+
+
 # --- load_posts ----------------------------------------------------------------------------------
 
 

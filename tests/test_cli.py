@@ -6,7 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from rag.cli import app
-from rag.errors import IndexMismatchError, IndexNotFoundError, InputError
+from rag.errors import IndexMismatchError, IndexNotFoundError, InputError, NoPostsError
 
 runner = CliRunner()
 
@@ -98,3 +98,11 @@ def test_bad_date_filter_says_what_is_expected(tmp_path: Path, sample_posts: Pat
     result = runner.invoke(app, ["search", "redis", "--after", "2024/01/01", "--index", index, "--embedder", "hashing"])
     assert result.exit_code == InputError.exit_code
     assert "YYYY-MM-DD" in result.output and "2024-03-01" in result.output
+
+
+def test_ingest_of_a_missing_folder_says_it_does_not_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    result = runner.invoke(app, ["ingest", str(missing), "--index", str(tmp_path / "i"), "--embedder", "hashing"])
+    assert result.exit_code == NoPostsError.exit_code
+    assert f"{missing} does not exist" in " ".join(result.output.split())
+    assert "No posts to index" not in result.output

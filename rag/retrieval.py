@@ -10,7 +10,7 @@ import numpy as np
 from rag.embedders.base import Embedder
 from rag.errors import InputError
 from rag.inputs import check_day, check_text
-from rag.lexical import tokenize
+from rag.lexical import exact_identifiers, tokenize
 from rag.store import IndexData
 from rag.types import Hit
 
@@ -60,7 +60,7 @@ class HybridRetriever:
         allowed = self._allowed_rows(filters)
         dense = self._dense(query, allowed)
         keyword = self._keyword(query, allowed)
-        return self._fuse(dense, keyword, top_k)
+        return self._fuse(dense, keyword, top_k, exact_identifiers(query))
 
     def _allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
@@ -98,12 +98,15 @@ class HybridRetriever:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
-    def _fuse(self, dense: list[tuple[int, float]], keyword: list[tuple[int, float]], top_k: int) -> list[Hit]:
+    def _fuse(
+        self, dense: list[tuple[int, float]], keyword: list[tuple[int, float]], top_k: int, exact: set[str]
+    ) -> list[Hit]:
         k = self.settings.rrf_k
         fused: dict[int, float] = {}
         for ranked in (dense, keyword):
             for rank, (row, _) in enumerate(ranked):
                 fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+        self._boost_exact(fused, exact)
         dense_rank = {row: rank for rank, (row, _) in enumerate(dense)}
         dense_score = dict(dense)
         keyword_rank = {row: rank for rank, (row, _) in enumerate(keyword)}
@@ -119,3 +122,12 @@ class HybridRetriever:
             if len(hits) >= top_k:
                 break
         return hits
+
+    def _boost_exact(self, fused: dict[int, float], exact: set[str]) -> None:
+        """A passage holding a query identifier whole ('LH-3316') outranks every passage holding only
+        its parts ('3316'): each identifier found adds more than any rank in both lists can give."""
+        if not exact:
+            return
+        bonus = 2.0 / (self.settings.rrf_k + 1)
+        for row in fused:
+            fused[row] += bonus * len(exact.intersection(self.index.tokens[row]))

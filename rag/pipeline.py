@@ -16,7 +16,7 @@ from rag.chunking import ChunkerSettings, TokenChunker
 from rag.config import Settings
 from rag.embedders.base import Embedder, create_embedder
 from rag.errors import IndexMismatchError
-from rag.lexical import LEXICAL_VERSION, tokenize
+from rag.lexical import LEXICAL_VERSION, load_segmenter, tokenize
 from rag.loading import load_posts, nothing_to_index
 from rag.retrieval import HybridRetriever, RetrievalSettings, SearchFilters
 from rag.store import (
@@ -226,6 +226,7 @@ class Engine:
                 f"Run: rag ingest --index {settings.index_dir} (quick: embeddings are reused).",
             )
         self.index = index
+        load_segmenter()  # else the first Chinese question in a process waits for jieba to load
         self.retriever = HybridRetriever(
             self.index,
             self.embedder,

@@ -229,9 +229,9 @@ def nothing_to_index(paths: list[Path], skipped: list[Skipped]) -> NoPostsError:
     """The error for an ingest that found no posts, saying why: no such folder, only bad files, or none."""
     missing = [str(path) for path in paths if not os.path.lexists(path)]
     if missing:
+        verb = "does" if len(missing) == 1 else "do"
         return NoPostsError(
-            f"{_plural(missing, 'The posts folder', 'The posts folders')} {', '.join(missing)} "
-            f"{'does' if len(missing) == 1 else 'do'} not exist (looked from {Path.cwd()}).",
+            f"Nothing to index: {', '.join(missing)} {verb} not exist (looked from {Path.cwd()}).",
             "Check the spelling, or pass the full path of an existing folder of posts: rag ingest PATH.",
         )
     where = ", ".join(map(str, paths))
@@ -243,7 +243,3 @@ def nothing_to_index(paths: list[Path], skipped: list[Skipped]) -> NoPostsError:
         )
     suffixes = "/".join(SUPPORTED_SUFFIXES)
     return NoPostsError(f"No posts to index in {where}.", f"Point rag ingest at a folder of {suffixes} posts.")
-
-
-def _plural(items: list[str], one: str, many: str) -> str:
-    return one if len(items) == 1 else many

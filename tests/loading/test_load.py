@@ -438,7 +438,7 @@ def test_nothing_to_index_says_why(tmp_path: Path) -> None:
     missing = tmp_path / "nope"
     assert "does not exist" in nothing_to_index([missing], [Skipped(str(missing), "not found")]).message
     both = nothing_to_index([missing, tmp_path / "nope2"], []).message
-    assert "folders" in both and "do not exist" in both
+    assert "nope, " in both and "do not exist" in both
     bad = nothing_to_index([tmp_path], [Skipped("a.md", "file is empty")]).message
     assert "could be loaded" in bad and "a.md: file is empty" in bad
     assert "No posts to index" in nothing_to_index([tmp_path], []).message

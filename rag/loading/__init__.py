@@ -181,8 +181,8 @@ _SIZE_HINT = "Split the post, or raise RAG_MAX_POST_BYTES if it really is one po
 
 
 def _too_large(max_bytes: int, size: int | None = None) -> str:
-    actual = f"{size / 1e6:.1f} MB" if size is not None else "larger than that"
-    return f"is too large to be a post ({actual}; the limit is {max_bytes / 1e6:g} MB)"
+    actual = f"{size:,} bytes; " if size is not None else ""
+    return f"is too large to be a post ({actual}the limit is {max_bytes:,} bytes)"
 
 
 def _refused(path: Path, reason: str, hint: str) -> LoadError:

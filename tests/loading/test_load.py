@@ -428,7 +428,7 @@ def test_files_over_the_size_cap_are_skipped(tmp_path: Path) -> None:
     (tmp_path / "small.md").write_text("A small post.", encoding="utf-8")
     posts, skipped = _load_within([tmp_path], max_bytes=2000)
     assert [p.source for p in posts] == ["small.md"]
-    assert "too large" in skipped["big.md"] and "0.002 MB" in skipped["big.md"]
+    assert "too large" in skipped["big.md"] and "5,000 bytes; the limit is 2,000 bytes" in skipped["big.md"]
     with pytest.raises(LoadError, match="too large") as info:
         load_post(tmp_path / "big.md", tmp_path, max_bytes=2000)
     assert "RAG_MAX_POST_BYTES" in info.value.hint

@@ -81,7 +81,7 @@ _WEB_SCHEMES = ("http", "https")
 def safe_url(url: str | None) -> str | None:
     """`url` if it is an absolute http(s) address, else None: a post's link is shown to readers, and
     `javascript:`, `data:` or relative values from front matter must never become one."""
-    if not url:
+    if not isinstance(url, str) or not url:
         return None
     try:
         parts = urlsplit(url.strip())

@@ -18,6 +18,8 @@ from rag.errors import RagError
 log = logging.getLogger("blograg.api")
 JSON_HINT = 'Send a JSON object with Content-Type: application/json, e.g. {"question": "CNCF TOC 有多少个席位？"}.'
 EXAMPLES = {"/search": '{"query": "redis ttl"}', "/admin/reindex": '{"rebuild": false}'}
+FASTAPI_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's words for a body json.loads rejects
+UNPARSABLE_BODY = "The request body could not be read as JSON: it is not UTF-8 text, or it is nested too deeply."
 _WHOLE_BODY_TYPES = frozenset({"model_attributes_type", "dict_type", "model_type", "missing"})
 _JSON_KINDS = {
     list: "an array",
@@ -89,7 +91,10 @@ def install_handlers(app: FastAPI, metrics: Metrics) -> None:
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         hint = "See /docs for the endpoints and methods." if exc.status_code in (404, 405) else ""
-        body = {"error": "HTTPError", "message": str(exc.detail), "hint": hint}
+        message = str(exc.detail)
+        if exc.status_code == 400 and message == FASTAPI_PARSE_ERROR:
+            message, hint = UNPARSABLE_BODY, json_hint(request.url.path)
+        body = {"error": "HTTPError", "message": message, "hint": hint}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     async def on_crash(request: Request, exc: Exception) -> Response:

@@ -132,3 +132,11 @@ def test_a_body_that_is_not_a_json_object_says_what_was_expected(
 def test_search_body_hint_shows_a_search_example(client: TestClient) -> None:
     response = client.post("/search", data={"query": "redis"})
     assert response.status_code == 422 and '{"query": ' in response.json()["hint"]
+
+
+@pytest.mark.parametrize("body", [b'{"question": "caf\xe9"}', b"[" * 50_000 + b"]" * 50_000])
+def test_a_body_json_cannot_read_says_why(make_client: ClientFactory, body: bytes) -> None:
+    client = make_client(max_body_bytes=200_000)
+    response = client.post("/ask", content=body, headers=JSON)
+    assert response.status_code == 400
+    assert "not UTF-8" in response.json()["message"] and "application/json" in response.json()["hint"]

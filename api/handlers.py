@@ -17,9 +17,30 @@ from rag.errors import RagError
 
 log = logging.getLogger("blograg.api")
 JSON_HINT = 'Send a JSON object with Content-Type: application/json, e.g. {"question": "CNCF TOC 有多少个席位？"}.'
+EXAMPLES = {"/search": '{"query": "redis ttl"}', "/admin/reindex": '{"rebuild": false}'}
+FASTAPI_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's words for a body json.loads rejects
+UNPARSABLE_BODY = "The request body could not be read as JSON: it is not UTF-8 text, or it is nested too deeply."
+_WHOLE_BODY_TYPES = frozenset({"model_attributes_type", "dict_type", "model_type", "missing"})
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true/false",
+    type(None): "null",
+}
 
 
-def validation_error(errors: Sequence[Any]) -> ValidationFailed:
+def json_hint(path: str = "/ask") -> str:
+    """How to send a body to `path`, with an example."""
+    if path not in EXAMPLES:
+        return JSON_HINT
+    return f"Send a JSON object with Content-Type: application/json, e.g. {EXAMPLES[path]}."
+
+
+def validation_error(
+    errors: Sequence[Any], content_type: str = "application/json", path: str = "/ask"
+) -> ValidationFailed:
     """pydantic's error list -> one readable message plus per-field details."""
     details = [_detail(e) for e in errors]
     broken = [e for e in errors if e.get("type") == "json_invalid"]
@@ -27,9 +48,27 @@ def validation_error(errors: Sequence[Any]) -> ValidationFailed:
         reason = broken[0].get("ctx", {}).get("error", "decode error")
         position = broken[0].get("loc", ("body", "?"))[-1]
         message = f"The request body is not valid JSON ({reason} at character {position})."
-        return ValidationFailed(message, JSON_HINT, [{"field": "body", "message": message, "type": "json_invalid"}])
+        return ValidationFailed(
+            message, json_hint(path), [{"field": "body", "message": message, "type": "json_invalid"}]
+        )
+    whole = [e for e in errors if tuple(e.get("loc", ())) == ("body",) and e.get("type") in _WHOLE_BODY_TYPES]
+    if whole:
+        message = _not_an_object(whole[0], content_type)
+        return ValidationFailed(message, json_hint(path), [{"field": "body", "message": message, "type": "body_type"}])
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
     return ValidationFailed(f"Invalid request: {summary}", "Fix the fields listed in `details`; see /docs.", details)
+
+
+def _not_an_object(error: dict[str, Any], content_type: str) -> str:
+    """Why the body as a whole is unusable: the wrong content type, nothing, or JSON that is not an object."""
+    media = content_type.split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        sent = f"Content-Type {media!r}" if media else "no Content-Type"
+        return f"The request body must be JSON sent with Content-Type: application/json; this request has {sent}."
+    if error.get("type") == "missing":
+        return "The request body is empty; it must be a JSON object."
+    kind = _JSON_KINDS.get(type(error.get("input")), "another kind of value")
+    return f"The request body must be a JSON object with named fields, not {kind}."
 
 
 def _detail(error: dict[str, Any]) -> dict[str, Any]:
@@ -46,12 +85,16 @@ def install_handlers(app: FastAPI, metrics: Metrics) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return await on_rag_error(request, validation_error(exc.errors()))
+        content_type = request.headers.get("content-type", "")
+        return await on_rag_error(request, validation_error(exc.errors(), content_type, request.url.path))
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         hint = "See /docs for the endpoints and methods." if exc.status_code in (404, 405) else ""
-        body = {"error": "HTTPError", "message": str(exc.detail), "hint": hint}
+        message = str(exc.detail)
+        if exc.status_code == 400 and message == FASTAPI_PARSE_ERROR:
+            message, hint = UNPARSABLE_BODY, json_hint(request.url.path)
+        body = {"error": "HTTPError", "message": message, "hint": hint}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     async def on_crash(request: Request, exc: Exception) -> Response:

@@ -6,14 +6,32 @@ shapes); the response models here describe them for OpenAPI and a test keeps the
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from rag.answering import MAX_QUESTION_CHARS
+from rag.inputs import DAY_EXAMPLE, day_problem, describe_unusable
 from rag.retrieval import SearchFilters
 
-DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+def _usable(value: Any) -> Any:
+    """Reject text no encoder accepts (NUL, lone surrogates) before anything else looks at it."""
+    problem = describe_unusable(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(f"contains {problem}; send UTF-8 text without NUL characters or unpaired surrogates")
+    return value
+
+
+def _day(value: str | None) -> str | None:
+    problem = None if value is None else day_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_usable)]
+Day = Annotated[str | None, BeforeValidator(_usable), AfterValidator(_day)]
 
 
 def _trimmed(value: str, what: str) -> str:
@@ -28,9 +46,9 @@ def _trimmed(value: str, what: str) -> str:
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tags: list[str] = Field(default_factory=list, max_length=50, description="Only posts with any of these tags.")
-    after: str | None = Field(None, pattern=DATE, description="Only posts dated on/after this day (YYYY-MM-DD).")
-    before: str | None = Field(None, pattern=DATE, description="Only posts dated on/before this day (YYYY-MM-DD).")
+    tags: list[Text] = Field(default_factory=list, max_length=50, description="Only posts with any of these tags.")
+    after: Day = Field(None, description=f"Only posts dated on/after this day (YYYY-MM-DD, e.g. {DAY_EXAMPLE}).")
+    before: Day = Field(None, description=f"Only posts dated on/before this day (YYYY-MM-DD, e.g. {DAY_EXAMPLE}).")
 
     def to_filters(self) -> SearchFilters:
         return SearchFilters(list(self.tags), self.after, self.before)
@@ -40,19 +58,19 @@ class Turn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"] = Field(description="Who said it.")
-    content: str = Field(max_length=8000, description="What was said (an earlier question or answer).")
+    content: Text = Field(max_length=8000, description="What was said (an earlier question or answer).")
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description="The question, 1–2000 characters after trimming, any language.")
+    question: Text = Field(description="The question, 1–2000 characters after trimming, any language.")
     top_k: int | None = Field(None, ge=1, le=20, description="Passages to answer from (1–20; server default).")
     filters: Filters | None = Field(None, description="Restrict retrieval by tag and date.")
     history: list[Turn] = Field(
         default_factory=list, max_length=50, description="Earlier turns, oldest first, for follow-up questions."
     )
-    generator: str | None = Field(None, max_length=200, description="Generator spec (default: server setting).")
+    generator: Text | None = Field(None, max_length=200, description="Generator spec (default: server setting).")
     stream: bool = Field(False, description="Answer as server-sent events (same as Accept: text/event-stream).")
 
     @field_validator("question")
@@ -64,7 +82,7 @@ class AskRequest(BaseModel):
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(description="What to look for, 1–2000 characters after trimming.")
+    query: Text = Field(description="What to look for, 1–2000 characters after trimming.")
     top_k: int | None = Field(None, ge=1, le=20, description="Number of hits (1–20; server default).")
     filters: Filters | None = Field(None, description="Restrict results by tag and date.")
 
@@ -122,7 +140,7 @@ class AnswerOut(BaseModel):
     answer: str = Field(description="The answer with [n] citation markers, or a refusal sentence.")
     citations: list[CitationOut] = Field(description="Sources actually cited, numbered as in the text.")
     refused: bool = Field(description="True when the posts do not answer the question.")
-    query: str = Field(description="The search query used (rewritten from history for follow-ups).")
+    query: Text = Field(description="The search query used (rewritten from history for follow-ups).")
     generator: str = Field(description="Generator that produced the answer (notes a fallback).")
     timings_ms: dict[str, float] = Field(description="Milliseconds per stage: retrieve, generate, total.")
     closest: list[ClosestOut] = Field(description="On refusal: the closest posts.")

@@ -22,6 +22,7 @@ from rag.config import Settings
 from rag.embedders.base import Embedder
 from rag.errors import InputError
 from rag.generators.base import Generator, GeneratorContext, create_generator, is_no_answer
+from rag.inputs import check_text
 from rag.lexical import is_chinese
 from rag.names import localise_names
 from rag.retrieval import SearchFilters
@@ -39,6 +40,7 @@ class SearchEngine(Protocol):
 
     def search(self, query: str, top_k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]: ...
 
+
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 SENTENCE_CACHE_SIZE = 4096
@@ -46,7 +48,7 @@ Event = dict[str, Any]
 
 
 def validate_question(question: str) -> str:
-    question = (question or "").strip()
+    question = check_text((question or "").strip(), "question")
     if not question:
         raise InputError("The question is empty.", "Ask something, e.g. 'What is this blog about?'")
     if len(question) > MAX_QUESTION_CHARS:

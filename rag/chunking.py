@@ -16,6 +16,11 @@ from rag.tokens import count_tokens
 from rag.types import Chunk, Post
 
 _FENCE = re.compile(r"^(```|~~~)")
+# What the embedder sees before a chunk's text: title and heading path, cut to this many characters
+# (so every chunk's embed_text is bounded by its text plus this), and never split the text for it:
+# only text that does not fit even behind MIN_PREFIX_CHARS of prefix is split.
+MAX_PREFIX_CHARS = 300
+MIN_PREFIX_CHARS = 60
 
 
 @dataclass
@@ -112,13 +117,20 @@ class TokenChunker:
     def _make(
         self, post: Post, heading: str, start: int, end: int, ordinal: int, fits: Callable[[str], bool] | None
     ) -> list[Chunk]:
+        """One chunk, or several when the text (with a short prefix) exceeds the embedder's limit.
+
+        Only the text decides a split; an over-long title or heading path is cut instead, so a
+        600-word title never shreds the body into one-character chunks."""
         text = post.text[start:end]
-        embed_text = "\n".join(part for part in (post.title, heading, text) if part)
-        if fits is not None and not fits(embed_text) and end - start > 1:
-            middle = self._split_point(post.text, start, end)
-            return self._make(post, heading, start, middle, ordinal, fits) + self._make(
-                post, heading, middle, end, ordinal, fits
-            )
+        prefix = _capped_prefix(post.title, heading)
+        embed_text = _joined(prefix, text)
+        if fits is not None and not fits(embed_text):
+            if end - start > 1 and not fits(_joined(prefix[:MIN_PREFIX_CHARS], text)):
+                middle = self._split_point(post.text, start, end)
+                return self._make(post, heading, start, middle, ordinal, fits) + self._make(
+                    post, heading, middle, end, ordinal, fits
+                )
+            embed_text = _joined(_fitting_prefix(prefix, text, fits), text)
         return [Chunk(f"{post.source}#{ordinal}", post.source, ordinal, text, heading, start, end, embed_text)]
 
     @staticmethod
@@ -191,6 +203,30 @@ class TokenChunker:
             tail.insert(0, unit)
             total += unit.tokens
         return tail
+
+
+def _joined(prefix: str, text: str) -> str:
+    return f"{prefix}\n{text}" if prefix else text
+
+
+def _capped_prefix(title: str, heading: str) -> str:
+    """Title and heading path as the embedder sees them before a chunk, at most MAX_PREFIX_CHARS."""
+    prefix = "\n".join(part for part in (title, heading) if part)
+    if len(prefix) <= MAX_PREFIX_CHARS:
+        return prefix
+    return prefix[: MAX_PREFIX_CHARS - 1].rstrip() + "…"
+
+
+def _fitting_prefix(prefix: str, text: str, fits: Callable[[str], bool]) -> str:
+    """The longest start of `prefix` that still fits before `text` (binary search; may be "")."""
+    low, high = 0, len(prefix)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(_joined(prefix[:middle], text)):
+            low = middle
+        else:
+            high = middle - 1
+    return prefix[:low].rstrip()
 
 
 _SENTENCE_PIECES = re.compile(rf"[\s\S]*?(?:{_SENTENCE_END.pattern}|$)")

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     tokenizer: str = Field("cl100k_base", description="tiktoken encoding used to size chunks.")
     approximate_above: int = Field(50_000, description="Use an approximate FAISS index above N chunks.")
     include_drafts: bool = False
+    max_post_bytes: int = Field(5_000_000, ge=1024, description="Files larger than this are skipped, not read.")
 
     top_k: int = Field(5, ge=1, le=50)
     per_post_cap: int = Field(2, ge=1, description="At most N chunks of one post among the hits.")

@@ -42,6 +42,15 @@ def _jieba() -> object:
     return jieba
 
 
+def load_segmenter() -> None:
+    """Load jieba's dictionary and tagger now (about a second) rather than on the first Chinese
+    question; the Engine calls this when it starts."""
+    import jieba.posseg
+
+    _jieba()
+    jieba.posseg.lcut("预热")
+
+
 CJK_SHARE_FOR_CHINESE = 0.15  # mixed posts quote English terms a lot; 15% CJK letters makes them Chinese
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -95,6 +104,22 @@ def _version_prefixes(word: str, parts: list[str]) -> list[str]:
     if "." not in word or not all(p.isdigit() for p in parts[1:]) or len(parts) < 3:
         return []
     return [".".join(parts[:n]) for n in range(2, len(parts))]
+
+
+def exact_identifiers(query: str) -> set[str]:
+    """Identifiers in a query that a passage should contain whole, not only in parts: compounds
+    with a digit ('LH-3316' -> 'lh-3316', 'v1.30', '1.73.0'), or any compound when the query is just
+    that identifier ('kube-proxy'). Tokens as `tokenize` writes them."""
+    pieces = [m.group(0) for m in _TOKEN_OR_CJK.finditer(query)]
+    found: set[str] = set()
+    for piece in pieces:
+        if _CJK_RUN.fullmatch(piece):
+            continue
+        whole = _identifier_tokens(piece)[0]
+        compound = len([p for p in _PART_SPLIT.split(whole) if p]) > 1
+        if compound and (len(pieces) == 1 or any(ch.isdigit() for ch in whole)):
+            found.add(whole)
+    return found
 
 
 def _cjk_tokens(run: str) -> list[str]:

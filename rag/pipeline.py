@@ -15,9 +15,9 @@ from rag.answering import Answerer
 from rag.chunking import ChunkerSettings, TokenChunker
 from rag.config import Settings
 from rag.embedders.base import Embedder, create_embedder
-from rag.errors import IndexMismatchError, NoPostsError
-from rag.lexical import LEXICAL_VERSION, tokenize
-from rag.loading import load_posts
+from rag.errors import IndexMismatchError
+from rag.lexical import LEXICAL_VERSION, load_segmenter, tokenize
+from rag.loading import load_posts, nothing_to_index
 from rag.retrieval import HybridRetriever, RetrievalSettings, SearchFilters
 from rag.store import (
     FORMAT_VERSION,
@@ -111,12 +111,9 @@ def ingest(
     timer, report = _Timer(), IngestReport()
     started = time.perf_counter()
     embedder = embedder or create_embedder(settings.embedder)
-    posts, report.skipped = load_posts(list(settings.posts), include_drafts=settings.include_drafts)
+    posts, report.skipped = load_posts(list(settings.posts), settings.include_drafts, settings.max_post_bytes)
     if not posts:
-        raise NoPostsError(
-            f"No posts to index in {', '.join(map(str, settings.posts))}.",
-            "Point rag ingest at a folder of .md/.markdown/.html/.htm/.txt posts.",
-        )
+        raise nothing_to_index(list(settings.posts), report.skipped)
     started = timer.stage("load", started)
     old, keep_chunks = _previous(settings, embedder, rebuild)
     by_source = {p.source: p for p in posts}
@@ -229,6 +226,7 @@ class Engine:
                 f"Run: rag ingest --index {settings.index_dir} (quick: embeddings are reused).",
             )
         self.index = index
+        load_segmenter()  # else the first Chinese question in a process waits for jieba to load
         self.retriever = HybridRetriever(
             self.index,
             self.embedder,

@@ -9,7 +9,8 @@ import numpy as np
 
 from rag.embedders.base import Embedder
 from rag.errors import InputError
-from rag.lexical import tokenize
+from rag.inputs import check_day, check_text
+from rag.lexical import exact_identifiers, tokenize
 from rag.store import IndexData
 from rag.types import Hit
 
@@ -22,6 +23,13 @@ class SearchFilters:
 
     def is_empty(self) -> bool:
         return not (self.tags or self.after or self.before)
+
+    def check(self) -> None:
+        """InputError (with an example) for a date that is not YYYY-MM-DD or a tag that is not text."""
+        for tag in self.tags:
+            check_text(tag, "tag filter")
+        check_day(self.after, "'after'")
+        check_day(self.before, "'before'")
 
 
 @dataclass
@@ -44,12 +52,15 @@ class HybridRetriever:
     def search(self, query: str, top_k: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
         if not query.strip():
             raise InputError("The search query is empty.", "Type a question or some keywords.")
+        check_text(query, "search query")
+        if filters is not None:
+            filters.check()
         if not self.index.chunks:
             return []
         allowed = self._allowed_rows(filters)
         dense = self._dense(query, allowed)
         keyword = self._keyword(query, allowed)
-        return self._fuse(dense, keyword, top_k)
+        return self._fuse(dense, keyword, top_k, exact_identifiers(query))
 
     def _allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
@@ -87,12 +98,15 @@ class HybridRetriever:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
-    def _fuse(self, dense: list[tuple[int, float]], keyword: list[tuple[int, float]], top_k: int) -> list[Hit]:
+    def _fuse(
+        self, dense: list[tuple[int, float]], keyword: list[tuple[int, float]], top_k: int, exact: set[str]
+    ) -> list[Hit]:
         k = self.settings.rrf_k
         fused: dict[int, float] = {}
         for ranked in (dense, keyword):
             for rank, (row, _) in enumerate(ranked):
                 fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+        self._boost_exact(fused, exact)
         dense_rank = {row: rank for rank, (row, _) in enumerate(dense)}
         dense_score = dict(dense)
         keyword_rank = {row: rank for rank, (row, _) in enumerate(keyword)}
@@ -104,9 +118,16 @@ class HybridRetriever:
                 continue
             per_post[chunk.source] = per_post.get(chunk.source, 0) + 1
             post = self.index.posts[chunk.source]
-            hits.append(
-                Hit(chunk, post, fused[row], dense_rank.get(row), keyword_rank.get(row), dense_score.get(row))
-            )
+            hits.append(Hit(chunk, post, fused[row], dense_rank.get(row), keyword_rank.get(row), dense_score.get(row)))
             if len(hits) >= top_k:
                 break
         return hits
+
+    def _boost_exact(self, fused: dict[int, float], exact: set[str]) -> None:
+        """A passage holding a query identifier whole ('LH-3316') outranks every passage holding only
+        its parts ('3316'): each identifier found adds more than any rank in both lists can give."""
+        if not exact:
+            return
+        bonus = 2.0 / (self.settings.rrf_k + 1)
+        for row in fused:
+            fused[row] += bonus * len(exact.intersection(self.index.tokens[row]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag.inputs import safe_url
+
 
 @dataclass
 class Post:
@@ -21,6 +23,10 @@ class Post:
     draft: bool = False
     language: str = "zh"
     content_hash: str = ""  # sha256 of the raw file bytes; drives incremental ingest
+
+    def __post_init__(self) -> None:
+        # Also applies to posts read back from an index built before this rule existed.
+        self.url = safe_url(self.url)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import re
+import time
 
-from rag.chunking import ChunkerSettings, TokenChunker
+from rag.chunking import MAX_PREFIX_CHARS, ChunkerSettings, TokenChunker
 from rag.tokens import count_tokens
 from rag.types import Post
 
@@ -106,3 +107,27 @@ def test_a_sentence_without_punctuation_is_hard_split() -> None:
 
 def test_empty_post_has_no_chunks() -> None:
     assert chunk("") == []
+
+
+def _fits_512(text: str) -> bool:
+    return count_tokens(text) <= 512
+
+
+def test_a_title_over_the_embedder_limit_is_cut_and_never_splits_the_text() -> None:
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "cache", "server", "latency", "queue"]
+    title = " ".join(words[i % len(words)] for i in range(600))  # ~600 tokens: over the limit alone
+    body = "\n\n".join(f"Paragraph {i}: " + " ".join(words[(i + j) % 9] for j in range(80)) + "." for i in range(20))
+    started = time.perf_counter()
+    chunks = TokenChunker(ChunkerSettings(300, 40)).chunk(Post("p.md", title, body), fits=_fits_512)
+    assert time.perf_counter() - started < 10
+    short_title = TokenChunker(ChunkerSettings(300, 40)).chunk(Post("p.md", "Short", body), fits=_fits_512)
+    assert [(c.start, c.end) for c in chunks] == [(c.start, c.end) for c in short_title]
+    for c in chunks:
+        assert _fits_512(c.embed_text) and c.embed_text.endswith(c.text)
+        assert c.embed_text.startswith("alpha beta gamma") and len(c.embed_text) <= len(c.text) + MAX_PREFIX_CHARS + 1
+
+
+def test_a_short_body_under_a_huge_title_stays_one_chunk() -> None:
+    title = "word " * 3000
+    chunks = TokenChunker().chunk(Post("p.md", title, "A short body of one sentence. " * 14), fits=_fits_512)
+    assert len(chunks) == 1 and chunks[0].text.startswith("A short body")

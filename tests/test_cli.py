@@ -6,7 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from rag.cli import app
-from rag.errors import IndexMismatchError, IndexNotFoundError
+from rag.errors import IndexMismatchError, IndexNotFoundError, InputError, NoPostsError
 
 runner = CliRunner()
 
@@ -79,3 +79,30 @@ def test_serve_reindexes_when_the_index_is_missing_foreign_or_old(tmp_path: Path
     manifest = json.loads(manifest_path.read_text())
     manifest_path.write_text(json.dumps({**manifest, "lexical": 0}))
     assert "older version" in _index_needs_ingest(settings)
+
+
+def test_unencodable_arguments_are_an_input_error_not_a_crash(tmp_path: Path, sample_posts: Path) -> None:
+    # Python turns command-line bytes that are not UTF-8 into lone surrogates (surrogateescape).
+    index = str(tmp_path / "idx")
+    runner.invoke(app, ["ingest", str(sample_posts), "--index", index, "--embedder", "hashing"])
+    for command in (["search", "caf\udce9"], ["ask", "\udcff\x00?"], ["search", "redis", "--tag", "t\udcff"]):
+        result = runner.invoke(app, [*command, "--index", index, "--embedder", "hashing"])
+        assert result.exit_code == InputError.exit_code, result.output
+        assert "unpaired surrogate" in result.output or "NUL" in result.output
+        assert "UTF-8" in result.output
+
+
+def test_bad_date_filter_says_what_is_expected(tmp_path: Path, sample_posts: Path) -> None:
+    index = str(tmp_path / "idx")
+    runner.invoke(app, ["ingest", str(sample_posts), "--index", index, "--embedder", "hashing"])
+    result = runner.invoke(app, ["search", "redis", "--after", "2024/01/01", "--index", index, "--embedder", "hashing"])
+    assert result.exit_code == InputError.exit_code
+    assert "YYYY-MM-DD" in result.output and "2024-03-01" in result.output
+
+
+def test_ingest_of_a_missing_folder_says_it_does_not_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    result = runner.invoke(app, ["ingest", str(missing), "--index", str(tmp_path / "i"), "--embedder", "hashing"])
+    assert result.exit_code == NoPostsError.exit_code
+    assert f"{missing} does not exist" in " ".join(result.output.split())
+    assert "No posts to index" not in result.output

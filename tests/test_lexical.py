@@ -1,4 +1,4 @@
-from rag.lexical import content_terms, tokenize
+from rag.lexical import content_terms, exact_identifiers, tokenize
 
 
 def test_identifiers_stay_whole_and_add_their_parts() -> None:
@@ -21,3 +21,12 @@ def test_english_plurals_fold() -> None:
 
 def test_content_terms_ignore_question_words() -> None:
     assert content_terms("What is the name of the project?") == {"name", "project"}
+
+
+def test_exact_identifiers_of_a_query() -> None:
+    assert exact_identifiers("LH-3316") == {"lh-3316"}
+    assert exact_identifiers("What changed in v1.30 and Rust 1.73.0?") == {"v1.30", "1.73.0"}
+    assert exact_identifiers("kube-proxy") == {"kube-proxy"}  # the query is that one identifier
+    assert exact_identifiers("How does kube-proxy pick a backend?") == set()  # a word, not an id
+    assert exact_identifiers("CNCF TOC 有多少个席位？") == set()
+    assert exact_identifiers("请问 LH-3316 是什么") == {"lh-3316"}

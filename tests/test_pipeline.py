@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,3 +105,22 @@ def test_index_from_an_older_tokenizer_is_retokenized_without_re_embedding(hashi
     report = ingest(hashing_settings)
     assert len(report.indexed) == 5 and report.embedded == 0
     assert Engine(hashing_settings).index.manifest["lexical"] >= 2
+
+
+def test_engine_start_loads_the_chinese_segmenter(hashing_settings: Settings) -> None:
+    # In a fresh process (this one has jieba loaded already): starting an Engine loads jieba, so the
+    # first Chinese question does not wait a second or more for its dictionary.
+    ingest(hashing_settings)
+    script = (
+        "import sys, jieba\n"
+        "from rag.config import Settings\n"
+        "from rag.pipeline import Engine\n"
+        "assert not jieba.dt.initialized\n"
+        f"Engine(Settings(index_dir={str(hashing_settings.index_dir)!r}, embedder='hashing'))\n"
+        "print(jieba.dt.initialized, 'jieba.posseg' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag.config import Settings
@@ -46,3 +48,29 @@ def test_hit_json_shape(engine: Engine) -> None:
 def test_empty_query_is_rejected(engine: Engine) -> None:
     with pytest.raises(InputError):
         engine.search("   ")
+
+
+def _identifier_corpus(root: Path) -> None:
+    """One short post holds 'LH-3316'; a long post holds '3316' and 'LH' apart, in every paragraph."""
+    root.mkdir()
+    ticket = "The login page timed out after the cache change. Ticket LH-3316 tracks the fix, which raises "
+    (root / "ticket.md").write_text(f"---\ntitle: Fixing the login timeout\n---\n\n{ticket}the session timeout.\n")
+    words = ["server", "cache", "request", "latency", "build", "release", "queue", "worker", "lh", "port"]
+    paragraphs = [
+        f"Paragraph {i}: build 3316 of the {words[i % 10]} {words[(i * 3) % 10]} ran at port {1000 + i * 7} "
+        f"and lh {words[(i * 7) % 10]} stayed green."
+        for i in range(600)
+    ]
+    (root / "long.md").write_text("---\ntitle: Build log\n---\n\n" + "\n\n".join(paragraphs))
+    for n in range(3):
+        (root / f"other{n}.md").write_text(f"---\ntitle: Other {n}\n---\n\nSomething about {' '.join(words)}.\n")
+
+
+@pytest.mark.parametrize("query", ["LH-3316", "lh-3316", "What is LH-3316?", "LH-3316 是什么？"])
+def test_a_whole_identifier_outranks_its_parts(tmp_path: Path, query: str) -> None:
+    _identifier_corpus(tmp_path / "posts")
+    settings = Settings(index_dir=tmp_path / "index", posts=[tmp_path / "posts"], embedder="hashing")
+    ingest(settings)
+    hits = Engine(settings).search(query, 3)
+    assert hits[0].post.source == "ticket.md", [(h.post.source, h.score) for h in hits]
+    assert hits[0].score > hits[1].score

@@ -72,6 +72,14 @@ def test_post_by_nested_id_has_text_and_chunk_anchors(client: TestClient) -> Non
         assert 0 <= anchor["start"] < anchor["end"] <= len(post["text"])
 
 
+def test_script_urls_from_front_matter_never_reach_the_api(client: TestClient) -> None:
+    # EVIL_POST's front matter says url: "javascript:window.__xss=2"
+    assert client.get(f"/posts/{EVIL_SOURCE}").json()["url"] is None
+    hits = client.post("/search", json={"query": "zebra payload", "top_k": 20}).json()
+    assert any(h["source"] == EVIL_SOURCE for h in hits)
+    assert all(h["url"] is None or h["url"].startswith(("http://", "https://")) for h in hits)
+
+
 def test_unknown_post_is_a_clear_404(client: TestClient) -> None:
     response = client.get("/posts/no/such/post.md")
     assert response.status_code == 404

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,8 @@ import pytest
 import rag
 import rag.loading
 from rag.errors import LoadError
-from rag.loading import SUPPORTED_SUFFIXES, discover, load_post, load_posts
-from rag.types import Post
+from rag.loading import SUPPORTED_SUFFIXES, discover, load_post, load_posts, nothing_to_index
+from rag.types import Post, Skipped
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "posts"
 SAMPLES = Path(rag.__file__).parent / "data" / "sample_posts"
@@ -227,6 +229,24 @@ def test_source_is_relative_with_forward_slashes(tmp_path: Path) -> None:
     assert load_post(path, tmp_path).source == "2024/post.md"
 
 
+def test_nul_characters_from_front_matter_escapes_are_cleaned(tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    path.write_text('---\ntitle: "Bad \\0 title"\nauthor: "A\\x00b"\ntags: ["x\\0y"]\n---\n\nBody.\n', encoding="utf-8")
+    post = load_post(path, tmp_path)
+    assert (post.title, post.author, post.tags) == ("Bad  title", "Ab", ["xy"])
+    for value in (post.title, post.text, post.author or "", *post.tags):
+        value.encode("utf-8")
+
+
+@pytest.mark.parametrize("url", ["javascript:window.__xss=2", "data:text/html,x", "/relative/"])
+def test_front_matter_urls_other_than_http_are_dropped(tmp_path: Path, url: str) -> None:
+    path = tmp_path / "p.md"
+    path.write_text(f'---\ntitle: T\nurl: "{url}"\n---\n\nBody.\n', encoding="utf-8")
+    assert load_post(path, tmp_path).url is None
+    path.write_text('---\ntitle: T\nurl: "https://blog.example/t/"\n---\n\nBody.\n', encoding="utf-8")
+    assert load_post(path, tmp_path).url == "https://blog.example/t/"
+
+
 # --- load_posts ----------------------------------------------------------------------------------
 
 
@@ -349,3 +369,76 @@ def test_glossary_post_with_empty_tags() -> None:
     assert post.date is None
     assert post.language == "zh"
     assert "服务 的消费者" in post.text and "(/service/)" not in post.text
+
+
+# --- special files, links and size -----------------------------------------------------------------
+
+
+def _load_within(paths: list[Path], seconds: float = 20, **kwargs: int) -> tuple[list[Post], dict[str, str]]:
+    """load_posts in a thread, failing (not hanging the suite) if it does not return in time."""
+    result: list[tuple[list[Post], list]] = []
+    worker = threading.Thread(target=lambda: result.append(load_posts(paths, **kwargs)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert result, f"load_posts did not return within {seconds} s"
+    posts, skipped = result[0]
+    return posts, {Path(s.path).name: s.reason for s in skipped}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes")
+def test_a_fifo_named_like_a_post_is_skipped_not_waited_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "real.md").write_text("A real post.", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.md")
+    posts, skipped = _load_within([tmp_path])
+    assert [p.source for p in posts] == ["real.md"]
+    assert "named pipe" in skipped["pipe.md"] and "not a regular file" in skipped["pipe.md"]
+    assert "pipe.md" in caplog.text  # logged as a warning too
+    _, named = _load_within([tmp_path / "pipe.md"])  # named directly, it is reported too
+    assert "named pipe" in named["pipe.md"]
+
+
+def test_a_link_to_a_device_is_skipped_without_reading_it(tmp_path: Path) -> None:
+    (tmp_path / "real.md").write_text("A real post.", encoding="utf-8")
+    (tmp_path / "zero.md").symlink_to("/dev/zero")
+    posts, skipped = _load_within([tmp_path])
+    assert [p.source for p in posts] == ["real.md"]
+    assert "outside the posts folder" in skipped["zero.md"]
+    with pytest.raises(LoadError, match="character device"):  # a device inside the posts root
+        load_post(Path("/dev/zero"), Path("/dev"))
+
+
+def test_links_out_of_the_posts_folder_are_skipped_links_inside_are_read(tmp_path: Path) -> None:
+    secret = tmp_path / "outside" / "shadow.md"
+    secret.parent.mkdir()
+    secret.write_text("root:$6$secret-hash:19000:0:99999:7:::", encoding="utf-8")
+    root = tmp_path / "posts"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "real.md").write_text("A real post.", encoding="utf-8")
+    (root / "shadow.md").symlink_to(secret)
+    (root / "alias.md").symlink_to(root / "sub" / "real.md")
+    (root / "linked-dir").symlink_to(secret.parent, target_is_directory=True)
+    posts, skipped = _load_within([root])
+    assert [p.source for p in posts] == ["alias.md"]  # the same file twice is read once
+    assert "outside the posts folder" in skipped["shadow.md"] and "secret-hash" not in str(posts)
+    assert set(skipped) == {"shadow.md"}
+
+
+def test_files_over_the_size_cap_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "big.md").write_text("word " * 1000, encoding="utf-8")
+    (tmp_path / "small.md").write_text("A small post.", encoding="utf-8")
+    posts, skipped = _load_within([tmp_path], max_bytes=2000)
+    assert [p.source for p in posts] == ["small.md"]
+    assert "too large" in skipped["big.md"] and "5,000 bytes; the limit is 2,000 bytes" in skipped["big.md"]
+    with pytest.raises(LoadError, match="too large") as info:
+        load_post(tmp_path / "big.md", tmp_path, max_bytes=2000)
+    assert "RAG_MAX_POST_BYTES" in info.value.hint
+
+
+def test_nothing_to_index_says_why(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    assert "does not exist" in nothing_to_index([missing], [Skipped(str(missing), "not found")]).message
+    both = nothing_to_index([missing, tmp_path / "nope2"], []).message
+    assert "nope, " in both and "do not exist" in both
+    bad = nothing_to_index([tmp_path], [Skipped("a.md", "file is empty")]).message
+    assert "could be loaded" in bad and "a.md: file is empty" in bad
+    assert "No posts to index" in nothing_to_index([tmp_path], []).message

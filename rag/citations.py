@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.lexical import content_terms, is_chinese
-from rag.sentences import sentence_spans
+from rag.sentences import LIST_MARK, sentence_spans
 from rag.types import Citation, Hit
 
 LEXICAL_SUPPORT = 0.5  # share of a sentence's key terms that its cited chunk must contain
@@ -196,6 +196,9 @@ def best_quote(hit: Hit, claims: list[str]) -> tuple[str, int, int]:
         return len(terms & wanted) / (1 + len(terms) ** 0.5)
 
     start, end = max(spans, key=overlap)
+    mark = LIST_MARK.match(text[start:end])  # a list item is quoted without its bullet
+    if mark and mark.end() < end - start:
+        start += mark.end()
     return text[start:end], hit.chunk.start + start, hit.chunk.start + end
 
 

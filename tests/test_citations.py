@@ -77,3 +77,15 @@ def test_uncited_supported_sentence_gets_its_citation() -> None:
 def test_trailing_refusal_after_a_real_answer_is_stripped() -> None:
     verified = verify("The CNCF TOC has eleven seats. [2] The sources do not mention anything else.", SOURCES)
     assert verified.answer == "The CNCF TOC has eleven seats. [1]"
+
+
+def test_a_list_item_is_quoted_without_its_bullet() -> None:
+    from rag.citations import best_quote
+    from rag.types import Chunk, Post
+
+    text = "Rules:\n- Set a TTL on every key.\n- Watch the hit rate."
+    chunk = Chunk("a.md#0", "a.md", 0, text, "", 100, 100 + len(text))
+    hit = Hit(chunk, Post("a.md", "A", text, language="en"), 1.0)
+    quote, start, end = best_quote(hit, ["Every key gets a TTL and then the hit rate is watched."])
+    assert quote in ("Set a TTL on every key.", "Watch the hit rate.")
+    assert text[start - 100 : end - 100] == quote

@@ -89,18 +89,20 @@ def dense_profile(
 
 
 class Coverage:
-    """Weighted share of the question's terms found in a text (CJK terms as substrings, since
-    segmentation differs between a question and a post; Latin terms as whole tokens)."""
+    """Weighted share of the question's known terms found in a text (CJK terms as substrings,
+    since segmentation differs between a question and a post; Latin terms as whole tokens). Terms
+    no post contains cannot be covered by any passage; `unknown_share` accounts for them."""
 
     def __init__(self, question: Question) -> None:
         self.question = question
-        self.total = question.total_weight or 1.0
+        self.total = question.known_weight or 1.0
         self.rarest = question.rarest()
+        self.known = [t for t, k in zip(question.terms, question.known, strict=True) if k]
 
     def found(self, text: str) -> set[str]:
         tokens = set(tokenize(text, keep_stopwords=True))
         lowered = text.lower()
-        return {t for t in self.question.terms if (t in lowered if _CJK.search(t) else t in tokens)}
+        return {t for t in self.known if (t in lowered if _CJK.search(t) else t in tokens)}
 
     def share(self, found: set[str]) -> float:
         q = self.question
@@ -177,7 +179,8 @@ def question_features(
         "best_cov_ctx": f["cov_ctx"],
         "best_cov_rare": f["cov_rare"],
         "top_cov_chunk": max(c.features["cov_chunk"] for c in candidates),
-        "unknown_share": question.unknown_share,
+        # Words of another language are unknown to the index by nature, not a sign of a gap.
+        "unknown_share": 0.0 if cross else question.unknown_share,
         "top_chunk_dense": max((profile.z(s) for s in profile.hit_similarity), default=0.0),
         "best_sent_dense": f.get("sent_dense", 0.0),
         "best_type_match": f["type_match"],

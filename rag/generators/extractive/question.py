@@ -24,6 +24,7 @@ _ASKS_COUNT = re.compile(
 _ASKS_LIST = re.compile(r"哪些|列举|有哪几|\bwhich \w+s\b|\bwhat are\b|\blist\b|\bexamples?\b", re.I)
 _ASKS_WHO = re.compile(r"谁|哪位|\bwho\b|\bwhom\b|\bwhose\b", re.I)
 _VOWEL = re.compile(r"[aeiouy]", re.I)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 IdfFn = Callable[[str], "float | None"]
 
@@ -42,6 +43,11 @@ class Question:
     @property
     def total_weight(self) -> float:
         return sum(self.weights)
+
+    @property
+    def known_weight(self) -> float:
+        """Weight of the terms some post contains: all that a passage could cover."""
+        return sum(w for w, k in zip(self.weights, self.known, strict=True) if k)
 
     @property
     def unknown_share(self) -> float:
@@ -68,7 +74,10 @@ def analyse(text: str, idf: IdfFn) -> Question:
 
 @lru_cache(maxsize=1024)
 def _terms(text: str) -> list[str]:
-    return list(dict.fromkeys(tokenize(text)))
+    # A lone Chinese character is a function word or a fragment the segmenter left over far more
+    # often than the subject of a question, and the index rarely has it as a token of its own, so
+    # it would weigh as a rare term.
+    return [t for t in dict.fromkeys(tokenize(text)) if not (len(t) == 1 and _CJK.match(t))]
 
 
 def answer_type(text: str) -> str:

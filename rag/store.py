@@ -201,13 +201,17 @@ def _write_files(folder: Path, data: IndexData) -> None:
 
 
 def remove_stale_versions(index_dir: Path) -> None:
-    """Drop version folders (complete or half-written `.tmp`) that are not current and whose writer is gone."""
+    """Drop every version folder except the current one, and half-written `.tmp` ones whose writer is gone.
+
+    Writers hold `index_lock`, so a complete folder that is not current is an old version; a `.tmp`
+    folder of a live process is left alone even so (a writer that took no lock may be filling it).
+    """
     current = _current_version(index_dir)
     for child in index_dir.iterdir():
         # Compare resolved paths: `current` is resolved, `index_dir` may be relative.
         if not child.name.startswith("v-") or not child.is_dir() or child.resolve() == current:
             continue
-        if not _writer_alive(child.name):
+        if not (child.name.endswith(".tmp") and _writer_alive(child.name)):
             shutil.rmtree(child, ignore_errors=True)
 
 

@@ -152,7 +152,8 @@ def test_an_index_is_searched_with_its_own_embedder(
 ) -> None:
     monkeypatch.delenv("RAG_EMBEDDER", raising=False)
     index = str(tmp_path / "idx")
-    assert runner.invoke(app, ["ingest", str(sample_posts), "--index", index, "--embedder", "hashing:64"]).exit_code == 0
+    built = runner.invoke(app, ["ingest", str(sample_posts), "--index", index, "--embedder", "hashing:64"])
+    assert built.exit_code == 0, built.output
     result = runner.invoke(app, ["search", "KubeSphere", "--index", index, "--json", "-k", "1"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["source"]

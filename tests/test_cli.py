@@ -160,3 +160,53 @@ def test_an_index_is_searched_with_its_own_embedder(
     result = runner.invoke(app, ["ingest", "--index", index, "--json"])  # incremental, same embedder
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["embedded"] == 0
+
+
+def _fail_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    import rag.store as store
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(store.np, "save", no_space)
+
+
+def test_ingest_on_a_full_disk_says_what_happened_and_cleans_up(
+    tmp_path: Path, sample_posts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.errors import IndexWriteError
+
+    index = tmp_path / "idx"
+    _fail_writes(monkeypatch)
+    result = runner.invoke(app, ["ingest", str(sample_posts), "--index", str(index), "--embedder", "hashing"])
+    assert result.exit_code == IndexWriteError.exit_code, result.output
+    assert not isinstance(result.exception, OSError)
+    output = " ".join(result.output.split())
+    assert "No space left on device" in output and "Fix: Free disk space" in output
+    assert not [p for p in index.iterdir() if p.name.startswith("v-")]
+
+
+def test_serve_keeps_serving_its_index_when_the_start_up_ingest_hits_a_full_disk(
+    tmp_path: Path, sample_posts: Path, fixture_posts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app))
+    monkeypatch.setenv("RAG_EMBEDDER", "hashing")
+    index = tmp_path / "idx"
+    assert runner.invoke(app, ["ingest", str(sample_posts), "--index", str(index)]).exit_code == 0
+    before = _posts_of(index)
+    _fail_writes(monkeypatch)
+    result = runner.invoke(
+        app, ["serve", "--index", str(index), "--posts", str(sample_posts), "--posts", str(fixture_posts)]
+    )
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "No space left on device" in output and "as it is" in output
+    holder = served[0].state.holder
+    holder.load()
+    assert holder.current is not None and set(holder.current.engine.index.posts) == before

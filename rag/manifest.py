@@ -19,9 +19,11 @@ from typing import Any
 
 from rag.chunking import ChunkerSettings
 from rag.config import Settings
+from rag.embedders.base import Embedder
 from rag.errors import IndexMismatchError
 from rag.lexical import LEXICAL_VERSION
 from rag.store import FORMAT_VERSION, index_exists, package_versions, read_manifest
+from rag.types import Post
 
 
 class Action(StrEnum):
@@ -88,7 +90,9 @@ class Manifest:
         return cls(read_manifest(index_dir), index_dir) if index_exists(index_dir) else None
 
     @classmethod
-    def build(cls, settings: Settings, embedder: Any, posts: dict[str, Any], chunks: int, kind: str) -> dict[str, Any]:
+    def build(
+        cls, settings: Settings, embedder: Embedder, posts: dict[str, Post], chunks: int, kind: str
+    ) -> dict[str, Any]:
         """The manifest of a new version (`kind`: the FAISS index type); `created` and `versions` are informative."""
         return {
             "format": FORMAT_VERSION,

@@ -11,19 +11,33 @@ from rich.table import Table
 
 from rag.cli_support import EmbedderOpt, IndexOpt, JsonOpt, build_settings, console, out, progress_bar, run_guarded
 from rag.config import Settings
+from rag.errors import IndexBusyError, IndexWriteError
+from rag.manifest import Action, Manifest, named, own_index_dir
 from rag.pipeline import Engine, IngestReport, ingest, posts_roots
 from rag.retrieval import SearchFilters
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over a blog's archive.")
+
+
 @app.command("ingest")
 def ingest_command(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Post folders or files (default: bundled posts).")] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Post folders or files (default: the folders the index was built from; bundled posts for a new index)."
+        ),
+    ] = None,
     index: IndexOpt = None,
     embedder: EmbedderOpt = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-embed everything from scratch.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Re-embed everything from scratch (from the index's own post folders).")
+    ] = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Load, chunk, embed and index posts (incremental: unchanged posts are not re-embedded)."""
+    """Load, chunk, embed and index posts (incremental: unchanged posts are not re-embedded).
+
+    Without --embedder an existing index keeps its own; an index is never refilled from folders it
+    was not built from unless --index is named too."""
     settings = build_settings(index_dir=index, embedder=embedder, posts=paths or None)
 
     def body() -> IngestReport:
@@ -45,6 +59,7 @@ def _report_json(report: IngestReport) -> dict[str, Any]:
 
 def _print_report(report: IngestReport) -> None:
     table = Table(title="Ingest summary", show_header=False)
+    table.add_row("posts from", ", ".join(report.roots))
     table.add_row("posts indexed (new/changed)", str(len(report.indexed)))
     table.add_row("posts unchanged", str(len(report.unchanged)))
     table.add_row("posts removed", str(len(report.removed)))
@@ -121,36 +136,71 @@ def serve_command(
     posts: Annotated[list[Path] | None, typer.Option("--posts", help="Post folder (repeatable; RAG_POSTS).")] = None,
 ) -> None:
     """Serve the HTTP API and chat page; (re)builds the index first when it is missing, was built from
-    other posts, or stores keywords from an older version (incremental: unchanged posts are reused)."""
+    other posts, or stores keywords from an older version (incremental: unchanged posts are reused).
+    --posts without --index uses the folder's own index under the index root when the default index
+    holds other posts, so serving one folder never replaces the index of another."""
     import uvicorn  # imported here so the other commands never pay for the web stack
 
     from api.app import create_app
 
-    settings = build_settings(index_dir=index, generator=generator, posts=posts or None)
-    reason = _index_needs_ingest(settings)
+    settings = run_guarded(
+        lambda: serve_settings(build_settings(index_dir=index, generator=generator, posts=posts or None))
+    )
+    reason = run_guarded(lambda: _index_needs_ingest(settings))
     if reason:
-        console.print(f"{reason}: indexing {', '.join(map(str, settings.posts))} first.")
-
-        def build() -> IngestReport:
-            with progress_bar(lambda stage: f"{stage} chunks") as update:
-                return ingest(settings, progress=update)
-
-        _print_report(run_guarded(build))
+        console.print(f"{reason}: indexing {', '.join(posts_roots(settings))} first.")
+        start_up_ingest(settings)
     out.print(f"blograg is serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
+def serve_settings(settings: Settings) -> Settings:
+    """The settings `rag serve` runs with: the index's own post folders, or --posts' own index."""
+    manifest = Manifest.of(settings.index_dir)
+    if manifest is None:
+        return settings
+    resolved = manifest.settings_for(settings)
+    if named(settings, "index_dir") or not manifest.other_roots(resolved):
+        return resolved
+    own = own_index_dir(settings)
+    console.print(
+        f"{settings.index_dir} holds posts from {', '.join(manifest.roots)}; "
+        f"{', '.join(posts_roots(settings))} gets its own index in {own}."
+    )
+    return settings.with_overrides(index_dir=own)
+
+
+def start_up_ingest(settings: Settings) -> None:
+    """Ingest before serving; when the disk is full, read-only or busy, keep serving the index there is."""
+    from rag.store import index_exists
+
+    had_index = index_exists(settings.index_dir)
+
+    def build() -> IngestReport | None:
+        try:
+            with progress_bar(lambda stage: f"{stage} chunks") as update:
+                return ingest(settings, progress=update)
+        except (IndexWriteError, IndexBusyError) as exc:
+            if not had_index:
+                raise
+            console.print(f"[bold yellow]Warning:[/] {exc.message}")
+            console.print(f"[yellow]Serving the index in {settings.index_dir} as it is.[/] {exc.hint}")
+            return None
+
+    report = run_guarded(build)
+    if report is not None:
+        _print_report(report)
+
+
 def _index_needs_ingest(settings: Settings) -> str:
     """Why the index cannot be served as it is ("" when it can)."""
-    from rag.lexical import LEXICAL_VERSION
-    from rag.store import index_exists, read_manifest
-
-    if not index_exists(settings.index_dir):
+    manifest = Manifest.of(settings.index_dir)
+    if manifest is None:
         return f"No index in {settings.index_dir} yet"
-    manifest = read_manifest(settings.index_dir)
-    if sorted(manifest.get("roots", [])) != posts_roots(settings):
+    settings = manifest.settings_for(settings)
+    if manifest.roots != posts_roots(settings):
         return f"The index in {settings.index_dir} was built from other posts"
-    if manifest.get("lexical") != LEXICAL_VERSION:
+    if manifest.for_search(manifest.embedder).action is Action.RETOKENIZE:
         return f"The index in {settings.index_dir} is from an older version"
     return ""
 

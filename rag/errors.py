@@ -85,3 +85,17 @@ class NoPostsError(RagError):
 
     exit_code = 9
     http_status = 422
+
+
+class IndexBusyError(RagError):
+    """Another process holds the index's write lock (an ingest or a server's reindex)."""
+
+    exit_code = 10
+    http_status = 409
+
+
+class IndexWriteError(RagError):
+    """The index could not be written (disk full, read-only folder); the previous version is untouched."""
+
+    exit_code = 11
+    http_status = 507

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +14,18 @@ from rag.answering import Answerer
 from rag.chunking import ChunkerSettings, TokenChunker
 from rag.config import Settings
 from rag.embedders.base import Embedder, create_embedder
-from rag.errors import IndexMismatchError
-from rag.lexical import LEXICAL_VERSION, load_segmenter, tokenize
+from rag.errors import NoPostsError
+from rag.lexical import load_segmenter, tokenize
 from rag.loading import load_posts, nothing_to_index
+from rag.manifest import Action, Manifest, chunker_of, roots_of
 from rag.retrieval import HybridRetriever, RetrievalSettings, SearchFilters
 from rag.store import (
-    FORMAT_VERSION,
     IndexData,
     build_faiss,
-    check_compatible,
-    index_exists,
-    package_versions,
+    faiss_kind,
+    index_lock,
     read_index,
+    remove_stale_versions,
     text_hash,
     write_index,
 )
@@ -51,44 +50,44 @@ class IngestReport:
     reused: int = 0  # chunks whose vectors came from the previous index
     seconds: dict[str, float] = field(default_factory=dict)
     index_path: str = ""
+    roots: list[str] = field(default_factory=list)  # the post folders indexed, absolute
 
 
 def chunker_settings(settings: Settings) -> ChunkerSettings:
-    return ChunkerSettings(settings.chunk_tokens, settings.chunk_overlap, settings.tokenizer)
-
-
-def _manifest(settings: Settings, embedder: Embedder, posts: dict[str, Post], chunks: int, kind: str) -> dict[str, Any]:
-    return {
-        "format": FORMAT_VERSION,
-        "embedder": embedder.spec,
-        "dimension": embedder.dim,
-        "chunker": vars(chunker_settings(settings)),
-        "tokenizer": settings.tokenizer,
-        "lexical": LEXICAL_VERSION,
-        "faiss": kind,
-        "posts": {source: post.content_hash for source, post in sorted(posts.items())},
-        "counts": {"posts": len(posts), "chunks": chunks},
-        "roots": posts_roots(settings),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": package_versions(),
-    }
+    return chunker_of(settings)
 
 
 def posts_roots(settings: Settings) -> list[str]:
     """The post folders as absolute paths: how the manifest records what an index was built from."""
-    return sorted(str(Path(p).resolve()) for p in settings.posts)
+    return roots_of(list(settings.posts))
 
 
-def _previous(settings: Settings, embedder: Embedder, rebuild: bool) -> tuple[IndexData | None, bool]:
+def _previous(
+    manifest: Manifest | None, settings: Settings, embedder: Embedder, rebuild: bool
+) -> tuple[IndexData | None, bool]:
     """The old index, if it can seed an incremental ingest, and whether its chunks can be kept."""
-    if rebuild or not index_exists(settings.index_dir):
+    if manifest is None:
         return None, False
-    old = read_index(settings.index_dir)
-    check_compatible(old.manifest, embedder.spec, settings.index_dir)
+    verdict = manifest.for_ingest(settings, embedder.spec)
+    if verdict.action is Action.OTHER_POSTS or (verdict.action is Action.REBUILD and not rebuild):
+        raise verdict.error()
+    if rebuild:
+        return None, False
     # Other chunker settings or keyword tokenizer: re-chunk and re-tokenize everything; vectors are
     # still reused by text hash, so this is quick.
-    same_chunks = old.manifest.get("chunker") == vars(chunker_settings(settings))
-    return old, same_chunks and old.manifest.get("lexical") == LEXICAL_VERSION
+    return read_index(settings.index_dir), verdict.ok
+
+
+def _require_roots(settings: Settings, manifest: Manifest | None) -> None:
+    """Posts taken from the manifest must still be there: a vanished folder would empty the index."""
+    if manifest is None or settings.posts != [Path(r) for r in manifest.roots]:
+        return
+    gone = [r for r in manifest.roots if not Path(r).is_dir()]
+    if gone:
+        raise NoPostsError(
+            f"The index in {settings.index_dir} was built from {', '.join(gone)}, which no longer exists.",
+            f"Name the folder of posts to index: rag ingest POSTS_DIR --index {settings.index_dir}",
+        )
 
 
 class _Timer:
@@ -107,20 +106,43 @@ def ingest(
     rebuild: bool = False,
     progress: Progress = _no_progress,
 ) -> IngestReport:
-    """Load, chunk, embed and index the posts in `settings.posts`; only new or changed posts are redone."""
-    timer, report = _Timer(), IngestReport()
+    """Load, chunk, embed and index the posts in `settings.posts`; only new or changed posts are redone.
+
+    Unnamed settings come from the existing index (its embedder and post folders), so a plain
+    re-ingest or `rebuild` never indexes other posts into it. Holds the index's write lock throughout.
+    """
+    with index_lock(settings.index_dir):
+        manifest = Manifest.of(settings.index_dir)
+        if manifest is not None:
+            settings = manifest.settings_for(settings)
+            _require_roots(settings, manifest)
+        return _ingest_locked(settings, manifest, embedder or create_embedder(settings.embedder), rebuild, progress)
+
+
+def _ingest_locked(
+    settings: Settings, manifest: Manifest | None, embedder: Embedder, rebuild: bool, progress: Progress
+) -> IngestReport:
+    timer, report = _Timer(), IngestReport(roots=roots_of(list(settings.posts)))
     started = time.perf_counter()
-    embedder = embedder or create_embedder(settings.embedder)
     posts, report.skipped = load_posts(list(settings.posts), settings.include_drafts, settings.max_post_bytes)
     if not posts:
         raise nothing_to_index(list(settings.posts), report.skipped)
     started = timer.stage("load", started)
-    old, keep_chunks = _previous(settings, embedder, rebuild)
+    old, keep_chunks = _previous(manifest, settings, embedder, rebuild)
     by_source = {p.source: p for p in posts}
     chunks, tokens = _chunk_all(settings, embedder, by_source, old if keep_chunks else None, report)
     if old is not None:
         report.removed = sorted(set(old.posts) - set(by_source))
     started = timer.stage("chunk", started)
+    if (
+        old is not None
+        and manifest is not None
+        and _nothing_changed(settings, embedder, manifest, by_source, len(chunks), report)
+    ):
+        remove_stale_versions(settings.index_dir)  # still tidy up after a crashed writer
+        report.index_path, report.reused = str(old.path), len(chunks)
+        report.seconds, report.chunks = timer.seconds, len(chunks)
+        return report
     vectors = _embed_all(embedder, chunks, old, report, progress)
     started = timer.stage("embed", started)
     data = _assemble(settings, embedder, by_source, chunks, tokens, vectors)
@@ -128,6 +150,21 @@ def ingest(
     timer.stage("index", started)
     report.seconds, report.chunks = timer.seconds, len(chunks)
     return report
+
+
+def _nothing_changed(
+    settings: Settings,
+    embedder: Embedder,
+    manifest: Manifest,
+    posts: dict[str, Post],
+    chunks: int,
+    report: IngestReport,
+) -> bool:
+    """No post new, changed or removed, and the same settings: the current version is already this index."""
+    if report.indexed or report.removed:
+        return False
+    kind = faiss_kind(chunks, settings.approximate_above)
+    return manifest.same_content(Manifest.build(settings, embedder, posts, chunks, kind))
 
 
 def _chunk_all(
@@ -208,7 +245,7 @@ def _assemble(
     faiss_index, kind = build_faiss(vectors, settings.approximate_above)
     bm25 = bm25s.BM25()
     bm25.index([t or [""] for t in tokens], show_progress=False)
-    manifest = _manifest(settings, embedder, posts, len(chunks), kind)
+    manifest = Manifest.build(settings, embedder, posts, len(chunks), kind)
     return IndexData(manifest, posts, chunks, vectors, tokens, faiss_index, bm25)
 
 
@@ -216,15 +253,15 @@ class Engine:
     """A loaded index with its embedder: what `search` and `ask` run against."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        manifest = Manifest.of(settings.index_dir)
+        if manifest is not None:
+            settings = manifest.settings_for(settings)  # an index is searched with its own embedder
         self.settings = settings
         self.embedder = embedder or create_embedder(settings.embedder)
         index = read_index(settings.index_dir)
-        check_compatible(index.manifest, self.embedder.spec, settings.index_dir)
-        if index.manifest.get("lexical") != LEXICAL_VERSION:
-            raise IndexMismatchError(
-                f"The index in {settings.index_dir} stores keywords from an older tokenizer.",
-                f"Run: rag ingest --index {settings.index_dir} (quick: embeddings are reused).",
-            )
+        verdict = Manifest(index.manifest, settings.index_dir).for_search(self.embedder.spec)
+        if not verdict.ok:
+            raise verdict.error()
         self.index = index
         load_segmenter()  # else the first Chinese question in a process waits for jieba to load
         self.retriever = HybridRetriever(

@@ -3,15 +3,21 @@
 Layout: `<index_dir>/current` is a symlink to a complete version folder `v-<stamp>`. A new version is
 written beside it and the link is swapped with one atomic rename, so a crash at any moment leaves
 the previous index loadable; stray half-written folders are removed by the next write.
+
+Writers take `index_lock` (a file lock in the index folder) so two processes never write, or clean
+up, one index at once; a version folder whose writer is still alive is never deleted.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -19,11 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, MissingDependencyError
+from rag.errors import (
+    IndexBusyError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    IndexWriteError,
+    MissingDependencyError,
+)
 from rag.types import Chunk, Post
 
 FORMAT_VERSION = 1
 CURRENT = "current"
+LOCK = ".write.lock"
 
 
 @dataclass
@@ -68,11 +81,15 @@ def _faiss() -> Any:
     return faiss
 
 
+def faiss_kind(rows: int, approximate_above: int) -> str:
+    return "hnsw" if rows > approximate_above else "flat"
+
+
 def build_faiss(vectors: np.ndarray, approximate_above: int) -> tuple[Any, str]:
     """Exact inner product (cosine on normalised vectors); HNSW once the corpus is large."""
     faiss = _faiss()
     dim = vectors.shape[1]
-    if len(vectors) > approximate_above:
+    if faiss_kind(len(vectors), approximate_above) == "hnsw":
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 128
@@ -84,22 +101,80 @@ def build_faiss(vectors: np.ndarray, approximate_above: int) -> tuple[Any, str]:
     return index, kind
 
 
+@contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's write lock for the block; IndexBusyError at once when another writer has it."""
+    from filelock import FileLock, Timeout
+
+    lock_path = index_dir / LOCK
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(lock_path, timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise IndexBusyError(
+            f"Another process is writing the index in {index_dir} (it holds {lock_path}).",
+            "Wait until that ingest or server reindex has finished, then run this again.",
+        ) from None
+    except OSError as exc:
+        raise write_error(index_dir, exc) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def write_error(index_dir: Path, exc: OSError) -> IndexWriteError:
+    """What a failed write means for the user: disk full or read-only, and what to do about it."""
+    what = f"Could not write the index in {index_dir}: {exc.strerror or exc}."
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = (
+            f"Free disk space where {index_dir} lives, or choose an index folder on a disk with room "
+            "(--index / RAG_INDEX_DIR); the previous index was left as it was."
+        )
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = (
+            f"{index_dir} is not writable: make it writable, or choose another index folder "
+            "(--index / RAG_INDEX_DIR); the previous index was left as it was."
+        )
+    else:
+        hint = "Check the folder and the disk, then run the ingest again; the previous index was left as it was."
+    return IndexWriteError(what, hint)
+
+
 def write_index(index_dir: Path, data: IndexData) -> Path:
-    """Write a new version and atomically make it current; returns the version folder."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_versions(index_dir)
-    version = index_dir / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    """Write a new version and atomically make it current; returns the version folder.
+
+    An OSError (disk full, read-only) removes the half-written folder and becomes IndexWriteError.
+    """
+    stamp = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    version = index_dir / stamp
     tmp = version.with_name(version.name + ".tmp")
-    tmp.mkdir()
-    _write_files(tmp, data)
-    tmp.rename(version)  # only complete folders ever carry a `v-*` name without `.tmp`
-    link_tmp = index_dir / f".{CURRENT}.{os.getpid()}"
-    link_tmp.unlink(missing_ok=True)
-    link_tmp.symlink_to(version.name)
-    os.replace(link_tmp, index_dir / CURRENT)  # the atomic switch
-    _remove_stale_versions(index_dir)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_versions(index_dir)
+        tmp.mkdir()
+        _write_files(tmp, data)
+        tmp.rename(version)  # only complete folders ever carry a `v-*` name without `.tmp`
+        _switch_current(index_dir, version)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _current_version(index_dir) != version.resolve():
+            shutil.rmtree(version, ignore_errors=True)
+        raise write_error(index_dir, exc) from exc
+    remove_stale_versions(index_dir)
     data.path = version
     return version
+
+
+def _switch_current(index_dir: Path, version: Path) -> None:
+    link_tmp = index_dir / f".{CURRENT}.{os.getpid()}"
+    link_tmp.unlink(missing_ok=True)
+    try:
+        link_tmp.symlink_to(version.name)
+        os.replace(link_tmp, index_dir / CURRENT)  # the atomic switch
+    finally:
+        link_tmp.unlink(missing_ok=True)
 
 
 def _write_files(folder: Path, data: IndexData) -> None:
@@ -125,13 +200,36 @@ def _write_files(folder: Path, data: IndexData) -> None:
                 os.fsync(handle.fileno())
 
 
-def _remove_stale_versions(index_dir: Path) -> None:
-    """Drop every version folder except the current one (including half-written `.tmp` ones)."""
+def remove_stale_versions(index_dir: Path) -> None:
+    """Drop every version folder except the current one, and half-written `.tmp` ones whose writer is gone.
+
+    Writers hold `index_lock`, so a complete folder that is not current is an old version; a `.tmp`
+    folder of a live process is left alone even so (a writer that took no lock may be filling it).
+    """
     current = _current_version(index_dir)
     for child in index_dir.iterdir():
         # Compare resolved paths: `current` is resolved, `index_dir` may be relative.
-        if child.name.startswith("v-") and child.is_dir() and child.resolve() != current:
+        if not child.name.startswith("v-") or not child.is_dir() or child.resolve() == current:
+            continue
+        if not (child.name.endswith(".tmp") and _writer_alive(child.name)):
             shutil.rmtree(child, ignore_errors=True)
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process that named this version folder (`v-<stamp>-<pid>-<n>`) may still be writing it."""
+    parts = name.removesuffix(".tmp").split("-")
+    if len(parts) != 4 or not parts[2].isdigit():
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        return False  # this process writes one version at a time, under the lock
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _current_version(index_dir: Path) -> Path | None:
@@ -160,22 +258,6 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
             f"Cannot read the index manifest in {version}: {exc}", "Rebuild it: rag ingest --rebuild"
         ) from exc
     return manifest
-
-
-def check_compatible(manifest: dict[str, Any], embedder_spec: str, index_dir: Path) -> None:
-    built_with = manifest.get("embedder")
-    if built_with != embedder_spec:
-        raise IndexMismatchError(
-            f"The index in {index_dir} was built with embedder {built_with!r}, "
-            f"but {embedder_spec!r} is configured.",
-            f"Rebuild it with: rag ingest --rebuild --index {index_dir} --embedder {embedder_spec}, "
-            f"or use --embedder {built_with} (RAG_EMBEDDER) to query it as built.",
-        )
-    if manifest.get("format") != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"The index in {index_dir} has format {manifest.get('format')}, this version reads {FORMAT_VERSION}.",
-            "Rebuild it with: rag ingest --rebuild",
-        )
 
 
 def read_index(index_dir: Path) -> IndexData:

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from rag.cli import app
@@ -106,3 +108,132 @@ def test_ingest_of_a_missing_folder_says_it_does_not_exist(tmp_path: Path) -> No
     assert result.exit_code == NoPostsError.exit_code
     assert f"{missing} does not exist" in " ".join(result.output.split())
     assert "No posts to index" not in result.output
+
+
+def _posts_of(index: Path) -> set[str]:
+    return set(json.loads((index / "current" / "manifest.json").read_text())["posts"])
+
+
+@pytest.fixture()
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder (the default index is index/default there) with the hashing embedder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RAG_INDEX_DIR", raising=False)
+    monkeypatch.delenv("RAG_POSTS", raising=False)
+    monkeypatch.setenv("RAG_EMBEDDER", "hashing")
+    return tmp_path
+
+
+def test_serve_posts_without_index_never_replaces_the_default_index(
+    in_tmp: Path, sample_posts: Path, fixture_posts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app.state.settings))
+    assert runner.invoke(app, ["ingest", str(sample_posts)]).exit_code == 0
+    default = in_tmp / "index" / "default"
+    before = _posts_of(default)
+    result = runner.invoke(app, ["serve", "--posts", str(fixture_posts)])
+    assert result.exit_code == 0, result.output
+    assert _posts_of(default) == before  # the sample index is untouched
+    own = served[0].index_dir
+    assert own.parent == Path("index") and own != Path("index/default")
+    assert "english-markdown.md" in _posts_of(own)
+    # The same folder again reuses its own index; the default index is still served by default.
+    assert runner.invoke(app, ["serve", "--posts", str(fixture_posts)]).exit_code == 0
+    assert served[1].index_dir == own
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert served[2].index_dir == Path("index/default") and _posts_of(default) == before
+
+
+def test_ingest_of_other_posts_into_the_unnamed_default_index_is_refused(
+    in_tmp: Path, sample_posts: Path, fixture_posts: Path
+) -> None:
+    assert runner.invoke(app, ["ingest", str(sample_posts)]).exit_code == 0
+    before = _posts_of(in_tmp / "index" / "default")
+    result = runner.invoke(app, ["ingest", str(fixture_posts)])
+    assert result.exit_code == IndexMismatchError.exit_code
+    output = " ".join(result.output.split())
+    assert "would remove its posts" in output and "--index index/posts-" in output
+    assert _posts_of(in_tmp / "index" / "default") == before
+
+
+def test_rebuild_fix_names_and_uses_the_recorded_posts(tmp_path: Path, fixture_posts: Path) -> None:
+    index = str(tmp_path / "idx")
+    assert runner.invoke(app, ["ingest", str(fixture_posts), "--index", index, "--embedder", "hashing"]).exit_code == 0
+    before = _posts_of(Path(index))
+    result = runner.invoke(app, ["search", "x", "--index", index, "--embedder", "hashing:64"])
+    assert result.exit_code == IndexMismatchError.exit_code
+    fix = " ".join(result.output.split())
+    assert f"rag ingest {fixture_posts.resolve()} --rebuild --embedder hashing:64 --index {index}" in fix
+    # The suggested command without its path still rebuilds from the recorded folder, never the bundled posts.
+    result = runner.invoke(app, ["ingest", "--rebuild", "--index", index, "--embedder", "hashing:64", "--json"])
+    assert result.exit_code == 0, result.output
+    assert _posts_of(Path(index)) == before
+    assert json.loads(result.stdout)["roots"] == [str(fixture_posts.resolve())]
+
+
+def test_an_index_is_searched_with_its_own_embedder(
+    tmp_path: Path, sample_posts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RAG_EMBEDDER", raising=False)
+    index = str(tmp_path / "idx")
+    built = runner.invoke(app, ["ingest", str(sample_posts), "--index", index, "--embedder", "hashing:64"])
+    assert built.exit_code == 0, built.output
+    result = runner.invoke(app, ["search", "KubeSphere", "--index", index, "--json", "-k", "1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["source"]
+    result = runner.invoke(app, ["ingest", "--index", index, "--json"])  # incremental, same embedder
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["embedded"] == 0
+
+
+def _fail_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    import rag.store as store
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(store.np, "save", no_space)
+
+
+def test_ingest_on_a_full_disk_says_what_happened_and_cleans_up(
+    tmp_path: Path, sample_posts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.errors import IndexWriteError
+
+    index = tmp_path / "idx"
+    _fail_writes(monkeypatch)
+    result = runner.invoke(app, ["ingest", str(sample_posts), "--index", str(index), "--embedder", "hashing"])
+    assert result.exit_code == IndexWriteError.exit_code, result.output
+    assert not isinstance(result.exception, OSError)
+    output = " ".join(result.output.split())
+    assert "No space left on device" in output and "Fix: Free disk space" in output
+    assert not [p for p in index.iterdir() if p.name.startswith("v-")]
+
+
+def test_serve_keeps_serving_its_index_when_the_start_up_ingest_hits_a_full_disk(
+    tmp_path: Path, sample_posts: Path, fixture_posts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app))
+    monkeypatch.setenv("RAG_EMBEDDER", "hashing")
+    index = tmp_path / "idx"
+    assert runner.invoke(app, ["ingest", str(sample_posts), "--index", str(index)]).exit_code == 0
+    before = _posts_of(index)
+    _fail_writes(monkeypatch)
+    result = runner.invoke(
+        app, ["serve", "--index", str(index), "--posts", str(sample_posts), "--posts", str(fixture_posts)]
+    )
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "No space left on device" in output and "as it is" in output
+    holder = served[0].state.holder
+    holder.load()
+    assert holder.current is not None and set(holder.current.engine.index.posts) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.errors import IndexMismatchError, NoPostsError
+from rag.errors import IndexMismatchError, IndexWriteError, NoPostsError
 from rag.pipeline import Engine, ingest
 
 HTML_TAG = r"<[a-zA-Z/][^>]*>"
@@ -124,3 +125,34 @@ def test_engine_start_loads_the_chinese_segmenter(hashing_settings: Settings) ->
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_ingest_with_nothing_changed_writes_no_new_version(hashing_settings: Settings) -> None:
+    first = ingest(hashing_settings)
+    link = hashing_settings.index_dir / "current"
+    target = os.readlink(link)
+    second = ingest(hashing_settings)
+    assert second.index_path == first.index_path and os.readlink(link) == target
+    assert [p.name for p in hashing_settings.index_dir.iterdir() if p.name.startswith("v-")] == [target]
+    changed = ingest(hashing_settings.with_overrides(chunk_tokens=200))  # other settings do write
+    assert changed.index_path != first.index_path
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
+def test_disk_full_or_read_only_is_a_clear_error_and_cleans_up(
+    hashing_settings: Settings, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    import rag.store as store
+
+    before = ingest(hashing_settings)
+
+    def failing_save(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(store.np, "save", failing_save)
+    with pytest.raises(IndexWriteError, match=os.strerror(code)) as caught:
+        ingest(hashing_settings, rebuild=True)
+    assert "--index" in caught.value.hint and "previous index" in caught.value.hint
+    assert not [p for p in hashing_settings.index_dir.iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.undo()
+    assert len(Engine(hashing_settings).index.chunks) == before.chunks

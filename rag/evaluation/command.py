@@ -20,7 +20,7 @@ from rag.config import Settings
 from rag.evaluation.configs import EvalConfig, effective, parse_compare, prepare
 from rag.evaluation.metrics import METRICS
 from rag.evaluation.questions import Question, load_questions
-from rag.evaluation.runner import EvalRun, run_eval
+from rag.evaluation.runner import EvalRun, require_known_posts, run_eval
 
 COMPARE_HELP = (
     "Also evaluate another configuration: comma-separated key=value (generator, embedder, chunk_tokens, "
@@ -51,7 +51,7 @@ def eval_command(
     def body() -> list[EvalRun]:
         question_list = load_questions(questions)
         configs = [EvalConfig("baseline")] + parse_compare(compare or [])
-        return evaluate_configs(settings, question_list, configs, posts, console)
+        return evaluate_configs(settings, question_list, configs, posts, console, label=str(questions))
 
     runs = run_guarded(body)
     meta = {"questions_file": str(questions), "index": str(settings.index_dir)}
@@ -74,6 +74,7 @@ def evaluate_configs(
     configs: list[EvalConfig],
     posts: list[Path] | None,
     console: Console,
+    label: str = "the question set",
 ) -> list[EvalRun]:
     """One run per distinct configuration; engines are shared by configurations with the same index."""
     from rag.pipeline import Engine, ingest
@@ -93,6 +94,7 @@ def evaluate_configs(
                 with progress_bar() as update:
                     ingest(settings, progress=lambda stage, done, total: update(f"ingest {stage}", done, total))
             engines[key] = Engine(settings)
+            require_known_posts(engines[key], questions, str(settings.index_dir), label)
         with progress_bar() as update:
             runs.append(_run_one(engines[key], questions, config, settings, update))
     return runs

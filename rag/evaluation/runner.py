@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from rag.errors import RagError
+from rag.errors import InputError, RagError
 from rag.evaluation.matching import same_post
 from rag.evaluation.metrics import QuestionScore, latency, score_question, summarise, summarise_by_kind
 from rag.evaluation.questions import Question
@@ -177,6 +177,20 @@ def _chunk_text(engine: EngineLike, chunk_id: str) -> str:
         return ""
     row = index.row_of(chunk_id)
     return index.chunks[row].text if row is not None else ""
+
+
+def require_known_posts(engine: EngineLike, questions: list[Question], index: str, label: str) -> None:
+    """One clear error when the index holds none of the posts the question set expects."""
+    expected = sorted({s for q in questions for s in q.sources})
+    known = _known_sources(engine)
+    if not expected or any(same_post(s, k) for s in expected for k in known):
+        return
+    roots = getattr(getattr(engine, "index", None), "manifest", {}).get("roots", [])
+    built = f" (it was built from {', '.join(roots)})" if roots else ""
+    raise InputError(
+        f"The index {index}{built} holds none of the {len(expected)} posts the question set {label} expects.",
+        f"Evaluate the index of those posts: rag eval {label} --index DIR, after rag ingest POSTS_DIR --index DIR.",
+    )
 
 
 def _known_sources(engine: EngineLike) -> list[str]:

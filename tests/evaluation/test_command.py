@@ -83,3 +83,13 @@ def test_eval_errors_exit_with_a_fix(index: Path, tmp_path: Path) -> None:
     result = invoke(str(SAMPLE), "--index", str(index), "--embedder", "hashing", "--compare", "colour=blue")
     assert result.exit_code == 2
     assert "unknown key 'colour'" in " ".join(result.stderr.split())
+
+
+def test_eval_on_an_index_of_other_posts_is_one_clear_error(tmp_path: Path, fixture_posts: Path) -> None:
+    other = tmp_path / "other-index"
+    ingest(Settings(index_dir=other, posts=[fixture_posts], embedder="hashing"))
+    result = invoke(str(SAMPLE), "--index", str(other), "--embedder", "hashing")
+    stderr = " ".join(result.stderr.split())
+    assert result.exit_code == 2, result.output
+    assert f"The index {other}" in stderr and f"question set {SAMPLE} expects" in stderr
+    assert "warning" not in result.stdout and "Fix:" in stderr

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import Counter
 from collections.abc import Generator as Generator_
 from collections.abc import Iterator
 from functools import lru_cache
@@ -22,6 +21,7 @@ from rag.config import Settings
 from rag.embedders.base import Embedder
 from rag.errors import InputError
 from rag.generators.base import Generator, GeneratorContext, create_generator, is_no_answer
+from rag.generators.extractive.question import document_frequencies
 from rag.inputs import check_text
 from rag.lexical import is_chinese
 from rag.names import localise_names
@@ -79,7 +79,7 @@ class Answerer:
         self._generators: dict[str, Generator] = {}
         self._sentence_cache: dict[str, np.ndarray] = {}
         self._query_cache = lru_cache(maxsize=256)(engine.embedder.embed_query)
-        self._df = Counter(t for tokens in engine.index.tokens for t in set(tokens))
+        self._df = document_frequencies(engine.index.tokens, [c.text for c in engine.index.chunks])
         self._docs = max(len(engine.index.tokens), 1)
 
     def idf(self, term: str) -> float | None:

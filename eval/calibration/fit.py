@@ -16,7 +16,6 @@ import argparse
 import json
 import shutil
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from rag.generators.extractive.calibration import DEFAULT_PATH, Calibration, Lin
 from rag.generators.extractive.compose import choose  # noqa: E402
 from rag.generators.extractive.evidence import Evidence, embed_pool, gather, score  # noqa: E402
 from rag.generators.extractive.features import FULL, LEXICAL, QUESTION  # noqa: E402
-from rag.generators.extractive.question import idf_from_counts  # noqa: E402
+from rag.generators.extractive.question import document_frequencies, idf_from_counts  # noqa: E402
 from rag.pipeline import Engine, ingest  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -71,7 +70,7 @@ def load_corpus(name: str, entry: dict, work: Path, embedder: str) -> Corpus:
 def context_for(engine: Engine) -> GeneratorContext:
     """What the answerer hands the extractive generator, with caches (fitting asks many times)."""
     index, embedder = engine.index, engine.embedder
-    df = Counter(t for tokens in index.tokens for t in set(tokens))
+    df = document_frequencies(index.tokens, [c.text for c in index.chunks])
     docs = max(len(index.tokens), 1)
     sentences: dict[str, np.ndarray] = {}
     queries: dict[str, np.ndarray] = {}
@@ -125,7 +124,7 @@ POSITIVE = {
     "best_type_match",
     "chosen_cov",
 }
-NEGATIVE = {"unknown_share"}
+NEGATIVE = {"unknown_share", "chosen_missing"}
 L2 = 1.0  # ridge strength on standardised coefficients (scikit-learn's C=1)
 
 

@@ -57,9 +57,9 @@ QUESTION = (
     "best_sent_dense",
     "best_type_match",
     "chosen_cov",
+    "chosen_missing",
     "chosen_posts",
     "cross",
-    "terms",
 )
 
 
@@ -103,6 +103,12 @@ class Coverage:
         tokens = set(tokenize(text, keep_stopwords=True))
         lowered = text.lower()
         return {t for t in self.known if (t in lowered if _CJK.search(t) else t in tokens)}
+
+    def heaviest_missing(self, found: set[str]) -> float:
+        """Weight of the heaviest known term not in `found`, as a share of the known weight."""
+        q = self.question
+        missing = [w for t, w, k in zip(q.terms, q.weights, q.known, strict=True) if k and t not in found]
+        return max(missing, default=0.0) / self.total
 
     def share(self, found: set[str]) -> float:
         q = self.question
@@ -173,7 +179,8 @@ def question_features(
     best = chosen[0]
     f = best.features
     coverage = Coverage(question)
-    together = set().union(*(coverage.found(c.text) for c in chosen))
+    context = {f"{hits[c.source_index].post.title}\n{hits[c.source_index].chunk.heading}" for c in chosen}
+    together = set().union(*(coverage.found(c.text) for c in chosen), *(coverage.found(t) for t in context))
     return {
         "best": best.score,
         "best_cov_ctx": f["cov_ctx"],
@@ -185,9 +192,11 @@ def question_features(
         "best_sent_dense": f.get("sent_dense", 0.0),
         "best_type_match": f["type_match"],
         "chosen_cov": coverage.share(together),
+        # The heaviest known term the shown passages (and their titles) leave out: a paraphrase
+        # misses many light words, a question the posts cannot answer misses the one that matters.
+        "chosen_missing": coverage.heaviest_missing(together),
         "chosen_posts": float(len({hits[c.source_index].post.source for c in chosen})),
         "cross": float(cross),
-        "terms": math.log1p(len(question.terms)),
     }
 
 

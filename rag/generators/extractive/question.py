@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -74,10 +75,20 @@ def analyse(text: str, idf: IdfFn) -> Question:
 
 @lru_cache(maxsize=1024)
 def _terms(text: str) -> list[str]:
-    # A lone Chinese character is a function word or a fragment the segmenter left over far more
-    # often than the subject of a question, and the index rarely has it as a token of its own, so
-    # it would weigh as a rare term.
-    return [t for t in dict.fromkeys(tokenize(text)) if not (len(t) == 1 and _CJK.match(t))]
+    return list(dict.fromkeys(tokenize(text)))
+
+
+def document_frequencies(tokens: list[list[str]], texts: list[str]) -> Counter[str]:
+    """Chunks containing each term. A lone Chinese character counts every chunk whose text holds
+    it: the segmenter rarely emits one as a token, so by tokens a function word like 里 would look
+    as rare as a name, while by characters it is everywhere and a content character (奖) is not."""
+    df: Counter[str] = Counter(t for chunk in tokens for t in set(chunk) if not _single_cjk(t))
+    df.update(ch for text in texts for ch in set(text) if _single_cjk(ch))
+    return df
+
+
+def _single_cjk(term: str) -> bool:
+    return len(term) == 1 and _CJK.match(term) is not None
 
 
 def answer_type(text: str) -> str:

@@ -53,3 +53,12 @@ def test_passages_outside_the_embedded_pool_get_the_floor() -> None:
     assert by_text["Third one too."]["sent_dense"] == -1.0
     pair = next(c for c in cands if c.sentences == 2 and c.position == 0)
     assert pair.features["sent_dense"] == 2.0  # a pair counts its better sentence
+
+
+def test_the_heaviest_missing_term_is_what_an_unanswerable_question_lacks() -> None:
+    idf = idf_over("alice joined in spring", "alice moved teams", "bob joined", "carol left", "dave stayed")
+    coverage = Coverage(analyse("When was Alice born?", idf))
+    assert coverage.heaviest_missing(coverage.found("Alice joined in spring.")) == 0.0  # 'born' is unknown
+    coverage = Coverage(analyse("When did Alice join?", idf))
+    assert coverage.heaviest_missing(coverage.found("Alice moved teams.")) > 0.0
+    assert coverage.heaviest_missing(coverage.found("Alice joined in spring.")) == 0.0

@@ -47,3 +47,13 @@ def test_real_questions_are_not_junk(text: str) -> None:
 
 def test_idf_is_bm25s() -> None:
     assert idf_from_counts(1, 10) > idf_from_counts(5, 10) > 0
+
+
+def test_a_lone_chinese_character_is_as_rare_as_the_chunks_that_hold_it() -> None:
+    from rag.generators.extractive.question import document_frequencies
+
+    texts = ["他在这里工作", "我们在那里见面", "她得了一个奖"]
+    tokens = [["工作"], ["见面"], ["得"]]
+    df = document_frequencies(tokens, texts)
+    assert df["里"] == 2 and df["奖"] == 1  # by characters, not by the segmenter's tokens
+    assert df["工作"] == 1 and "得" in df  # words by tokens; a single-character token by its text

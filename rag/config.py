@@ -48,7 +48,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
         description="API key sent as a Bearer token; empty for local servers.",
     )
-    llm_timeout: float = Field(60.0, gt=0)
+    llm_timeout: float = Field(
+        60.0, gt=0, description="Seconds one generation may take in total (connect, retries, every byte of the reply)."
+    )
+    llm_max_response_bytes: int = Field(
+        4_000_000, ge=1024, description="Largest reply accepted from an LLM server; a bigger one is an error."
+    )
     llm_retries: int = Field(2, ge=0)
     llm_max_tokens: int = Field(512, ge=16)
     llm_context_tokens: int = Field(4096, ge=512)

@@ -122,9 +122,8 @@ def serve_command(
 ) -> None:
     """Serve the HTTP API and chat page; (re)builds the index first when it is missing, was built from
     other posts, or stores keywords from an older version (incremental: unchanged posts are reused)."""
-    import uvicorn  # imported here so the other commands never pay for the web stack
-
-    from api.app import create_app
+    from api.app import create_app  # imported here so the other commands never pay for the web stack
+    from api.server import serve
 
     settings = build_settings(index_dir=index, generator=generator, posts=posts or None)
     reason = _index_needs_ingest(settings)
@@ -137,7 +136,7 @@ def serve_command(
 
         _print_report(run_guarded(build))
     out.print(f"blograg is serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port)
+    serve(create_app(settings), settings, host, port)
 
 
 def _index_needs_ingest(settings: Settings) -> str:

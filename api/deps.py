@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -76,9 +77,39 @@ def require_admin_key(request: Request, settings: SettingsDep) -> None:
     _check_key(request, settings.api_key)
 
 
-def rate_limit(request: Request) -> None:
+def key_is_valid(request: Request, settings: Settings) -> bool:
+    """Whether the request carries the configured API key (False when none is configured)."""
+    key = presented_key(request)
+    return bool(settings.api_key and key) and hmac.compare_digest(key.encode(), settings.api_key.encode())
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    """Who the rate limit counts: the connection's peer, or, when that peer is a configured trusted
+    proxy (RAG_TRUSTED_PROXIES), the nearest untrusted address in X-Forwarded-For. The header is
+    anyone's to write, so it is never believed from other peers (loopback included)."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = [ipaddress.ip_network(entry, strict=False) for entry in settings.trusted_proxies]
+    if not _is_trusted(peer, trusted):
+        return peer
+    forwarded = [hop.strip() for hop in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    for hop in reversed([hop for hop in forwarded if hop]):
+        if not _is_trusted(hop, trusted):
+            return hop
+    return peer
+
+
+def _is_trusted(address: str, trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def rate_limit(request: Request, settings: SettingsDep) -> None:
+    """Counts a request; routers list it after the key check, so rejected keys use no budget."""
     limiter: RateLimiter = request.app.state.limiter
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request, settings)
     wait = limiter.check(client)
     if wait is not None:
         raise RateLimitedError(
@@ -93,8 +124,9 @@ def check_generator(spec: str | None, settings: Settings) -> None:
     a paid API, so it is not the caller's choice alone."""
     allowed = {"extractive", settings.generator, *settings.allowed_generators}
     if spec is not None and spec not in allowed:
+        # The enabled specs are not listed: they can hold a private server URL or a model file path.
         raise InputError(
             f"Generator {spec!r} is not enabled on this server.",
-            f"Omit 'generator' or use one of: {', '.join(sorted(allowed))}. "
-            "Operators can enable more with RAG_ALLOWED_GENERATORS.",
+            "Omit 'generator' to use the server's default, or send 'extractive'. Operators enable more specs "
+            'with RAG_ALLOWED_GENERATORS, a JSON list such as ["openai:gpt-4o-mini"].',
         )

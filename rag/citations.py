@@ -1,5 +1,10 @@
 """Citation verification for every generator: parse [n], check each cited sentence against its
-chunk, re-attribute or drop what is unsupported, renumber by first use, and attach quotes."""
+chunk, re-attribute or drop what is unsupported, renumber by first use, and attach quotes.
+
+A chunk supports a sentence when it shares enough of its key terms (or, across languages, its
+meaning) and does not contradict it: every quantity the sentence states must be in the chunk, and
+a sentence negated where the chunk's matching sentence is not (or the other way round) is not
+supported (rag.claims)."""
 
 from __future__ import annotations
 
@@ -7,8 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from rag.claims import is_negated, unsupported_quantities
 from rag.lexical import content_terms, is_chinese
 from rag.sentences import LIST_MARK, sentence_spans
 from rag.types import Citation, Hit
@@ -104,6 +108,43 @@ def make_support(dense: Callable[[str, Hit], float] | None = None, threshold: fl
     return support
 
 
+def source_text(hit: Hit) -> str:
+    """What a citation may rest on: the chunk with its post's title, heading and date."""
+    return f"{hit.post.title}\n{hit.chunk.heading}\n{hit.post.date or ''}\n{hit.chunk.text}"
+
+
+def contradicts(sentence: str, hit: Hit) -> bool:
+    """The sentence states a quantity the chunk does not, or flips the polarity of the chunk sentence
+    it otherwise matches ("TTLs should be 99 days" against "30 minutes"; "X is not needed" against
+    "X is needed")."""
+    if unsupported_quantities(sentence, source_text(hit)):
+        return True
+    for start, end in sentence_spans(sentence):  # a claim may be several sentences or list items
+        part = sentence[start:end]
+        match = _matching_sentence(part, hit.chunk.text)
+        if match is not None and is_negated(part) != is_negated(match):
+            return True
+    return False
+
+
+def _matching_sentence(sentence: str, text: str) -> str | None:
+    """The chunk sentence sharing most of the claim's key terms, if it shares at least LEXICAL_SUPPORT."""
+    terms = content_terms(sentence)
+    if not terms:
+        return None
+    best, best_share = None, LEXICAL_SUPPORT
+    for start, end in sentence_spans(text):
+        candidate = text[start:end]
+        share = len(terms & content_terms(candidate)) / len(terms)
+        if share >= best_share:
+            best, best_share = candidate, share
+    return best
+
+
+def _supports(sentence: str, hit: Hit, support: SupportFn) -> bool:
+    return support(sentence, hit) >= LEXICAL_SUPPORT and not contradicts(sentence, hit)
+
+
 def verify(draft: str, sources: list[Hit], support: SupportFn | None = None) -> Verified:
     """Keep only citations whose chunk supports the sentence; renumber them in order of first use."""
     support = support or make_support()
@@ -126,15 +167,18 @@ def _checked_numbers(segment: Segment, sources: list[Hit], support: SupportFn) -
     for n in dict.fromkeys(segment.cited):
         if not 1 <= n <= len(sources):
             continue
-        if support(segment.text, sources[n - 1]) >= LEXICAL_SUPPORT:
+        if _supports(segment.text, sources[n - 1], support):
             numbers.append(n)
     # Re-attribute a wrongly cited claim, and cite an uncited one (small models forget markers),
     # to the source that does support it.
     if not numbers and sources and (segment.cited or not _is_connective(segment.text)):
         scores = [support(segment.text, hit) for hit in sources]
-        best = int(np.argmax(scores))
-        if scores[best] >= LEXICAL_SUPPORT:
-            numbers.append(best + 1)
+        for best in sorted(range(len(sources)), key=lambda i: -scores[i]):  # ties: the earlier source
+            if scores[best] < LEXICAL_SUPPORT:
+                break
+            if not contradicts(segment.text, sources[best]):
+                numbers.append(best + 1)
+                break
     return numbers
 
 
@@ -144,6 +188,9 @@ def _is_connective(text: str) -> bool:
 
 
 def _grounded(text: str, sources: list[Hit]) -> bool:
+    """An uncited sentence may stay when the sources hold most of its terms and all its quantities."""
+    if unsupported_quantities(text, "\n".join(source_text(h) for h in sources)):
+        return False
     terms = content_terms(text)
     if not terms:
         return True

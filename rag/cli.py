@@ -139,9 +139,8 @@ def serve_command(
     other posts, or stores keywords from an older version (incremental: unchanged posts are reused).
     --posts without --index uses the folder's own index under the index root when the default index
     holds other posts, so serving one folder never replaces the index of another."""
-    import uvicorn  # imported here so the other commands never pay for the web stack
-
-    from api.app import create_app
+    from api.app import create_app  # imported here so the other commands never pay for the web stack
+    from api.server import serve
 
     settings = run_guarded(
         lambda: serve_settings(build_settings(index_dir=index, generator=generator, posts=posts or None))
@@ -151,7 +150,7 @@ def serve_command(
         console.print(f"{reason}: indexing {', '.join(posts_roots(settings))} first.")
         start_up_ingest(settings)
     out.print(f"blograg is serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port)
+    serve(create_app(settings), settings, host, port)
 
 
 def serve_settings(settings: Settings) -> Settings:

@@ -6,11 +6,12 @@ This is the only module of the library that looks at the environment; everything
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -50,7 +51,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
         description="API key sent as a Bearer token; empty for local servers.",
     )
-    llm_timeout: float = Field(60.0, gt=0)
+    llm_timeout: float = Field(
+        60.0, gt=0, description="Seconds one generation may take in total (connect, retries, every byte of the reply)."
+    )
+    llm_max_response_bytes: int = Field(
+        4_000_000, ge=1024, description="Largest reply accepted from an LLM server; a bigger one is an error."
+    )
     llm_retries: int = Field(2, ge=0)
     llm_max_tokens: int = Field(512, ge=16)
     llm_context_tokens: int = Field(4096, ge=512)
@@ -63,6 +69,24 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(120, ge=0, description="Per-client requests/minute; 0 = off.")
     max_body_bytes: int = Field(64_000, ge=1024)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For names the client "
+        "(for the rate limit); by default the header is ignored.",
+    )
+    request_read_timeout: float = Field(
+        15.0, gt=0, description="Seconds a client has to send one whole request (headers and body)."
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network, e.g. 127.0.0.1 or 10.0.0.0/8") from None
+        return [entry.strip() for entry in value]
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the non-None overrides applied (how command-line flags win)."""

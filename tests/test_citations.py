@@ -89,3 +89,42 @@ def test_a_list_item_is_quoted_without_its_bullet() -> None:
     quote, start, end = best_quote(hit, ["Every key gets a TTL and then the hit rate is watched."])
     assert quote in ("Set a TTL on every key.", "Watch the hit rate.")
     assert text[start - 100 : end - 100] == quote
+
+
+REDIS = hit("redis.md", "Set a TTL of 30 minutes on every cache key. Session keys need a TTL too.", "en")
+
+
+def test_a_claim_whose_number_contradicts_its_source_is_unsupported() -> None:
+    verified = verify("TTLs should be set to 99 days [1].", [REDIS])
+    assert verified.citations == [] and verified.answer == "" and verified.dropped == 1
+
+
+def test_a_claim_whose_unit_contradicts_its_source_is_unsupported() -> None:
+    assert verify("Set a TTL of 30 seconds on every cache key. [1]", [REDIS]).citations == []
+
+
+def test_the_same_amount_written_otherwise_stays_supported() -> None:
+    for draft in ("Set a 30-minute TTL on every cache key. [1]", "Set a TTL of thirty minutes on every cache key. [1]"):
+        assert [c.source for c in verify(draft, [REDIS]).citations] == ["redis.md"], draft
+    zh = hit("zh-redis.md", "每个缓存键都要设置 30 分钟的 TTL。", "zh")
+    assert [c.source for c in verify("每个缓存键都要设置三十分钟的 TTL。[1]", [zh]).citations] == ["zh-redis.md"]
+
+
+def test_a_negated_claim_against_an_affirmative_source_is_unsupported() -> None:
+    assert verify("Session keys do not need a TTL. [1]", [REDIS]).citations == []
+    negative = hit("no-ttl.md", "Session keys never need a TTL.", "en")
+    assert verify("Session keys need a TTL. [1]", [negative]).citations == []
+    assert [c.source for c in verify("Session keys never need a TTL. [1]", [negative]).citations] == ["no-ttl.md"]
+
+
+def test_a_contradicted_claim_is_reattributed_to_the_source_that_agrees() -> None:
+    other = hit("old.md", "Set a TTL of 99 days on every cache key.", "en")
+    verified = verify("Set a TTL of 99 days on every cache key. [1]", [REDIS, other])
+    assert [c.source for c in verified.citations] == ["old.md"]
+
+
+def test_an_uncited_sentence_with_an_invented_number_is_dropped() -> None:
+    verified = verify(
+        "Set a TTL of 30 minutes on every cache key. [1] Session keys need a TTL of 99 days too.", [REDIS]
+    )
+    assert "99" not in verified.answer and verified.answer.startswith("Set a TTL of 30 minutes")

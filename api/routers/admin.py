@@ -9,7 +9,7 @@ from api.deps import HolderDep, rate_limit, require_admin_key
 from api.errors import ConflictError
 from api.schemas import ErrorOut, ReindexRequest, ReindexStatusOut
 
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(rate_limit), Depends(require_admin_key)])
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin_key), Depends(rate_limit)])
 ADMIN_ERRORS: dict[int | str, dict[str, object]] = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}}
 
 

@@ -10,7 +10,7 @@ from api.deps import LoadedDep, MetricsDep, SettingsDep, check_generator, rate_l
 from api.schemas import AnswerOut, AskRequest, ErrorOut
 from api.sse import sse_response
 
-router = APIRouter(tags=["ask"], dependencies=[Depends(rate_limit), Depends(require_api_key)])
+router = APIRouter(tags=["ask"], dependencies=[Depends(require_api_key), Depends(rate_limit)])
 
 SSE_DOC = (
     "With `stream: true` or `Accept: text/event-stream`: server-sent events `meta` {query, sources}, "

@@ -12,7 +12,7 @@ from api.deps import LoadedDep, rate_limit, require_api_key
 from api.errors import NotFoundError
 from api.schemas import ErrorOut, PostOut
 
-router = APIRouter(tags=["posts"], dependencies=[Depends(rate_limit), Depends(require_api_key)])
+router = APIRouter(tags=["posts"], dependencies=[Depends(require_api_key), Depends(rate_limit)])
 
 PostId = Annotated[str, PathParam(description="The post's `source`: its path relative to the ingested folder.")]
 

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from api.deps import LoadedDep, rate_limit, require_api_key
 from api.schemas import ErrorOut, HitOut, SearchRequest
 
-router = APIRouter(tags=["search"], dependencies=[Depends(rate_limit), Depends(require_api_key)])
+router = APIRouter(tags=["search"], dependencies=[Depends(require_api_key), Depends(rate_limit)])
 
 
 @router.post(

@@ -11,6 +11,7 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import ConfigError, MissingDependencyError
 from rag.generators.base import GeneratorContext
+from rag.generators.deadline import Deadline
 from rag.generators.prompt import rewrite_messages, settings_messages
 from rag.types import Hit
 
@@ -40,16 +41,20 @@ class LlamaCppGenerator:
     def stream(
         self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None
     ) -> Iterator[str]:
-        chunks = self._llm.create_chat_completion(
-            messages=settings_messages(self.settings, question, sources, history),
-            temperature=0,
-            max_tokens=self.settings.llm_max_tokens,
-            stream=True,
-        )
-        for chunk in chunks:
-            piece = chunk["choices"][0].get("delta", {}).get("content")
-            if piece:
-                yield piece
+        """Tokens as decoded; RAG_LLM_TIMEOUT bounds the whole answer (checked between tokens, as the
+        prompt's evaluation cannot be interrupted). RAG_LLM_MAX_TOKENS bounds its size."""
+        with Deadline(self.settings.llm_timeout, f"The local model {self.spec}") as deadline:
+            chunks = self._llm.create_chat_completion(
+                messages=settings_messages(self.settings, question, sources, history),
+                temperature=0,
+                max_tokens=self.settings.llm_max_tokens,
+                stream=True,
+            )
+            for chunk in chunks:
+                deadline.check()
+                piece = chunk["choices"][0].get("delta", {}).get("content")
+                if piece:
+                    yield piece
 
     def rewrite_query(self, question: str, history: list[dict[str, str]]) -> str:
         result = self._llm.create_chat_completion(messages=rewrite_messages(question, history), max_tokens=64)

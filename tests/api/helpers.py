@@ -16,7 +16,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rag.config import SAMPLE_POSTS_DIR
+from api.server import server_config
+from rag.config import SAMPLE_POSTS_DIR, Settings
 
 ClientFactory = Callable[..., TestClient]  # make_client(**settings overrides) -> a running app
 FIXTURE_POSTS = Path(__file__).resolve().parents[1] / "fixtures" / "posts"
@@ -70,13 +71,16 @@ def parse_sse(lines: Iterable[str]) -> list[tuple[str, dict[str, Any]]]:
 
 
 @contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """Run `app` under a real uvicorn on a free loopback port; yields the base URL."""
+def live_server(app: FastAPI, settings: Settings | None = None) -> Iterator[str]:
+    """Run `app` under a real uvicorn on a free loopback port; yields the base URL. With `settings`,
+    uvicorn is configured exactly as `rag serve` does it (api.server)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5))
+    options: dict[str, Any] = {"log_level": "warning", "timeout_graceful_shutdown": 5}
+    config = server_config(app, settings, "127.0.0.1", port, **options) if settings else uvicorn.Config(app, **options)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -113,3 +113,51 @@ def test_reindex_status_never_runs_twice(make_client: ClientFactory) -> None:
         assert response.status_code == 409 and "already running" in response.json()["message"]
     finally:
         holder._reindex_lock.release()
+
+
+PRIVATE_SPEC = "openai:team-model@http://10.1.2.3:8080/v1"
+
+
+def test_health_hides_the_generator_url_without_the_key(make_client: ClientFactory) -> None:
+    client = make_client(generator=PRIVATE_SPEC, api_key="s3cret")
+    assert client.get("/health").json()["generator"] == "openai:team-model"
+    assert client.get("/health", headers={"X-API-Key": "wrong"}).json()["generator"] == "openai:team-model"
+    assert client.get("/health", headers={"X-API-Key": "s3cret"}).json()["generator"] == PRIVATE_SPEC
+    open_server = make_client(generator="llamacpp:/home/ops/models/qwen.gguf")  # no key: nobody sees paths
+    assert open_server.get("/health").json()["generator"] == "llamacpp:qwen.gguf"
+
+
+def test_unknown_generator_422_does_not_list_the_enabled_specs(make_client: ClientFactory) -> None:
+    client = make_client(allowed_generators=[PRIVATE_SPEC, "llamacpp:/home/ops/models/qwen.gguf"])
+    response = client.post("/ask", json={"question": "redis ttl", "generator": "openai:gpt-4o"})
+    assert response.status_code == 422
+    text = response.text
+    assert "10.1.2.3" not in text and "/home/ops" not in text and "team-model" not in text
+    assert "RAG_ALLOWED_GENERATORS" in response.json()["hint"] and "extractive" in response.json()["hint"]
+
+
+def test_the_key_is_checked_before_the_rate_limit_counts(make_client: ClientFactory) -> None:
+    client = make_client(api_key="s3cret", rate_limit_per_minute=2)
+    for _ in range(5):  # rejected requests use none of the budget
+        assert client.post("/search", json={"query": "redis"}).status_code == 401
+        assert client.post("/search", json={"query": "redis"}, headers={"X-API-Key": "bad"}).status_code == 401
+    keyed = {"X-API-Key": "s3cret"}
+    assert [client.post("/search", json={"query": "redis"}, headers=keyed).status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(make_client: ClientFactory) -> None:
+    app = make_client(rate_limit_per_minute=1).app
+    loopback = TestClient(app, client=("127.0.0.1", 5000))
+    assert loopback.post("/search", json={"query": "redis"}, headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 200
+    assert loopback.post("/search", json={"query": "redis"}, headers={"X-Forwarded-For": "10.0.0.2"}).status_code == 429
+    proxied = TestClient(
+        make_client(rate_limit_per_minute=1, trusted_proxies=["10.9.0.0/16"]).app, client=("10.9.0.5", 1)
+    )
+    for ip in ("192.0.2.1", "192.0.2.2"):
+        assert proxied.post("/search", json={"query": "redis"}, headers={"X-Forwarded-For": ip}).status_code == 200
+    limited = proxied.post("/search", json={"query": "redis"}, headers={"X-Forwarded-For": "192.0.2.1"})
+    assert limited.status_code == 429 and "192.0.2.1" in limited.json()["message"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,3 +102,58 @@ def test_prompt_stays_within_the_context_budget(server: Any) -> None:
     messages = answer_messages("问题？", hits, None, context_tokens=2048, answer_tokens=256)
     assert sum(count_tokens(m["content"]) for m in messages) <= 2048 - 256
     assert "[1]" in messages[1]["content"]
+
+
+@pytest.mark.parametrize("model", ["trickle", "trickle-headers", "trickle-stream"])
+def test_llm_timeout_is_a_total_deadline_for_a_trickling_server(server: Any, model: str) -> None:
+    """One byte every 0.25 s never trips a per-read timeout; the deadline still ends the answer."""
+    generator = make(server, model, llm_timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(GeneratorError, match=r"within 1 s") as caught:
+        if model.endswith("stream"):
+            list(generator.stream("q", SOURCES))
+        else:
+            generator.generate("q", SOURCES)
+    assert time.monotonic() - started < 2.0
+    assert "RAG_LLM_TIMEOUT" in caught.value.hint
+
+
+def test_retries_share_the_one_deadline(server: Any) -> None:
+    started = time.monotonic()
+    with pytest.raises(GeneratorError):
+        make(server, "slow", llm_timeout=1.0, llm_retries=5).generate("q", SOURCES)
+    assert time.monotonic() - started < 2.0 and len(server.requests) == 1
+
+
+def test_a_fast_answer_is_not_cut_by_the_deadline(server: Any) -> None:
+    generator = make(server, "echo", llm_timeout=1.0)
+    for _ in range(3):  # and the timer of a finished answer never touches the next one
+        assert generator.generate("q", SOURCES).endswith("[1]")
+        assert "".join(generator.stream("q", SOURCES)).endswith("[1]")
+    time.sleep(1.2)
+    assert generator.generate("q", SOURCES).endswith("[1]")
+
+
+@pytest.mark.parametrize("model", ["huge", "huge-unsized", "huge-stream"])
+def test_a_huge_reply_is_refused_without_holding_it_in_memory(server: Any, model: str) -> None:
+    server.huge_bytes = 50_000_000
+    generator = make(server, model, llm_max_response_bytes=1_000_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(GeneratorError, match="larger than 1000000 bytes") as caught:
+            if model.endswith("stream"):
+                list(generator.stream("q", SOURCES))
+            else:
+                generator.generate("q", SOURCES)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000, f"peak {peak} bytes for a 1 MB cap"
+    assert "RAG_LLM_MAX_RESPONSE_BYTES" in caught.value.hint
+
+
+def test_lines_split_on_every_sse_line_break() -> None:
+    from rag.generators.openai import _lines
+
+    chunks = iter([b"data: a\r\ndata: ", "é".encode()[:1], "é".encode()[1:] + b"\rdata: c\n", b"tail"])
+    assert [line for line in _lines(chunks) if line] == ["data: a", "data: é", "data: c", "tail"]

@@ -271,6 +271,23 @@ def main() -> None:
         calibration = fit(corpora, tuning, args.embedder)
         DEFAULT_PATH.write_text(json.dumps(calibration.to_json(), indent=1) + "\n", encoding="utf-8")
     (HERE / "loco.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(markdown_table(results))
+
+
+def markdown_table(results: dict[str, dict]) -> str:
+    """The README's quality table: one row per corpus, answered with the fold fitted without it."""
+    lines = [
+        "| corpus (questions) | fitted on | hit@5 | answer contains the facts | answerable refused "
+        "| unanswerable refused | citation precision |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} ({r['questions']}) | {', '.join(r['fitted_on'])} | {r['hit@5']:.2f} "
+            f"| {r['answer_contains']:.2f} | {r['answerable_refused']} of {r['answerable']} "
+            f"| {r['unanswerable_refused']} of {r['unanswerable']} | {r['citation_precision']:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -182,7 +182,8 @@ def fit(corpora: list[Corpus], tuning: Tuning, embedder: str) -> Calibration:
         q_y.append(int(q.answerable))
         q_corpus.append(c.name)
     refusal = fit_linear(q_rows, q_y, QUESTION)
-    threshold = balanced_threshold(out_of_corpus_probabilities(q_rows, q_y, q_corpus, refusal), q_y)
+    oof = out_of_corpus_probabilities(q_rows, q_y, q_corpus, refusal)
+    threshold = refusal_threshold(oof, q_y, tuning.max_false_refusals)
     names = tuple(c.name for c in corpora)
     return Calibration(ranker_lexical, ranker, refusal, threshold, tuning, names, embedder)
 
@@ -223,15 +224,20 @@ def candidate_rows(items: list[tuple[Corpus, Question, Evidence]]) -> tuple[list
     return rows, labels, [w * len(weights) / total for w in weights]
 
 
-def balanced_threshold(probabilities: list[float], answerable: list[int]) -> float:
-    """The threshold that maximises answered-when-answerable + refused-when-not (balanced accuracy)."""
+def refusal_threshold(probabilities: list[float], answerable: list[int], max_false_refusals: float) -> float:
+    """The operating point: refuse as many unanswerable questions as possible while at most
+    `max_false_refusals` of the answerable ones are refused (on probabilities from models that
+    did not see the question's corpus). Refusing a question the posts answer is the costlier error:
+    the reader loses the answer, where a wrong quote still shows its cited source."""
     pos = [p for p, y in zip(probabilities, answerable, strict=True) if y]
     neg = [p for p, y in zip(probabilities, answerable, strict=True) if not y]
-    best, best_value = 0.5, -1.0
+    best, best_refused = 0.0, -1
     for t in sorted(set(probabilities)):
-        value = sum(p >= t for p in pos) / max(len(pos), 1) + sum(p < t for p in neg) / max(len(neg), 1)
-        if value > best_value:
-            best, best_value = t, value
+        if sum(p < t for p in pos) > max_false_refusals * len(pos):
+            break
+        refused = sum(p < t for p in neg)
+        if refused > best_refused:
+            best, best_refused = t, refused
     return best
 
 

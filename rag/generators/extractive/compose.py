@@ -35,7 +35,19 @@ def choose(question: Question, candidates: list[Candidate], hits: list[Hit], tun
         if adds:
             chosen.append(cand)
             covered |= adds
-    return [with_list(c, hits[c.source_index]) for c in chosen]
+    singles = {(c.source_index, c.position): c for c in candidates if c.sentences == 1}
+    return [with_list(_trimmed(c, singles, coverage), hits[c.source_index]) for c in chosen]
+
+
+def _trimmed(cand: Candidate, singles: dict[tuple[int, int], Candidate], coverage: Coverage) -> Candidate:
+    """A pair keeps its first sentence only when that sentence holds part of what is asked (the
+    subject the second one goes on about); a lead-in that matches nothing is dropped."""
+    if cand.sentences < 2:
+        return cand
+    first, second = singles.get((cand.source_index, cand.position)), singles.get((cand.source_index, cand.position + 1))
+    if first is None or second is None or coverage.found(first.text):
+        return cand
+    return second
 
 
 def _counts(text: str) -> set[str]:

@@ -60,3 +60,19 @@ def test_an_answer_stops_at_the_length_budget() -> None:
     long = "Queues " + "x" * 690 + "."
     chosen = [cand(0, long, 2.0), cand(1, "Queues again here.", 1.9)]
     assert write(q, chosen, [hit(long), hit("Queues again here.", "b.md")], Tuning()).count("[") == 1
+
+
+def test_a_pair_drops_a_lead_in_sentence_that_matches_nothing_asked() -> None:
+    from rag.generators.extractive.candidates import candidates_of
+
+    text = "On a miss it reads the database. Set a TTL on every key. Expire sessions hourly."
+    h = hit(text, "a.md", title="Caching")
+    q = analyse("How do I set a TTL?", idf_over("set ttl key", "database miss", "sessions expire", "other"))
+    cands = candidates_of(h, 0)
+    for c in cands:  # the pair of lead-in and match scores best, as a ranker fond of pairs would
+        c.score = 2.0 if (c.sentences, c.position) == (2, 0) else 1.0 if c.sentences == 1 else 0.0
+    chosen = choose(q, cands, [h], Tuning())
+    assert chosen[0].text == "Set a TTL on every key."
+    for c in cands:  # a pair whose first sentence holds the asked thing keeps its follow-up
+        c.score = 2.0 if (c.sentences, c.position) == (2, 1) else 0.0
+    assert choose(q, cands, [h], Tuning())[0].text == "Set a TTL on every key. Expire sessions hourly."

@@ -127,10 +127,10 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_serve_posts_without_index_never_replaces_the_default_index(
     in_tmp: Path, sample_posts: Path, fixture_posts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import uvicorn
+    import api.server
 
     served: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app.state.settings))
+    monkeypatch.setattr(api.server, "serve", lambda app, *args: served.append(app.state.settings))
     assert runner.invoke(app, ["ingest", str(sample_posts)]).exit_code == 0
     default = in_tmp / "index" / "default"
     before = _posts_of(default)
@@ -219,10 +219,10 @@ def test_ingest_on_a_full_disk_says_what_happened_and_cleans_up(
 def test_serve_keeps_serving_its_index_when_the_start_up_ingest_hits_a_full_disk(
     tmp_path: Path, sample_posts: Path, fixture_posts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import uvicorn
+    import api.server
 
     served: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app))
+    monkeypatch.setattr(api.server, "serve", lambda app, *args: served.append(app))
     monkeypatch.setenv("RAG_EMBEDDER", "hashing")
     index = tmp_path / "idx"
     assert runner.invoke(app, ["ingest", str(sample_posts), "--index", str(index)]).exit_code == 0

@@ -1,4 +1,8 @@
-"""The orchestrators everything else calls: `ingest()` builds the index, `Engine` answers from it."""
+"""The orchestrators everything else calls: `ingest()` builds the index, `Engine` answers from it.
+
+`Engine` loads an index and composes the answer path (`compose_answerer`): the retriever, the
+generators, the citation verifier and the follow-up rewriter, with the caches they share
+(rag.caches), are built here and handed to `rag.answering.Answerer`."""
 
 from __future__ import annotations
 
@@ -12,13 +16,17 @@ from typing import Any
 import numpy as np
 
 from rag.answering import Answerer
+from rag.caches import GeneratorPool, TermRarity, VectorCache
 from rag.chunking import ChunkerSettings, TokenChunker
+from rag.citations import CitationVerifier, make_support
 from rag.config import Settings
 from rag.embedders.base import Embedder, create_embedder
 from rag.errors import IndexMismatchError, NoPostsError
+from rag.generators.base import GeneratorContext
 from rag.lexical import LEXICAL_VERSION, tokenize
 from rag.loading import load_posts
-from rag.retrieval import HybridRetriever, RetrievalSettings, SearchFilters
+from rag.retrieval import HybridRetriever, RetrievalSettings, Retriever, SearchFilters
+from rag.rewrite import FollowUpRewriter
 from rag.store import (
     FORMAT_VERSION,
     IndexData,
@@ -30,7 +38,7 @@ from rag.store import (
     text_hash,
     write_index,
 )
-from rag.types import Answer, Chunk, Hit, Post, Skipped
+from rag.types import Answer, AskRequest, Chunk, Hit, Post, Skipped
 
 # progress(stage, done, total): the CLI draws a bar, the API logs, tests ignore it.
 Progress = Callable[[str, int, int], None]
@@ -215,6 +223,24 @@ def _assemble(
     return IndexData(manifest, posts, chunks, vectors, tokens, faiss_index, bm25)
 
 
+def compose_answerer(settings: Settings, index: IndexData, embedder: Embedder, retriever: Retriever) -> Answerer:
+    """The answer path's roles over one loaded index, with the caches they share."""
+    rarity = TermRarity(index.tokens)
+    vectors = VectorCache(embedder, index)
+    context = GeneratorContext(
+        settings,
+        rarity.idf,
+        vectors.sentence_vectors,
+        vectors.query_vector,
+        index.vectors,
+        vectors.chunk_vector,
+    )
+    generators = GeneratorPool(context, settings.generator)
+    # Embedding similarity may support a paraphrase in another language than its source.
+    verifier = CitationVerifier(make_support(lambda sentence, hit: vectors.similarity(sentence, hit.chunk.chunk_id)))
+    return Answerer(retriever, generators, verifier, FollowUpRewriter(rarity.idf), top_k=settings.top_k)
+
+
 class Engine:
     """A loaded index with its embedder: what `search` and `ask` run against."""
 
@@ -234,33 +260,18 @@ class Engine:
             self.embedder,
             RetrievalSettings(settings.candidates, settings.rrf_k, settings.per_post_cap),
         )
-
-        self.answerer = Answerer(self)
+        self.answerer = compose_answerer(settings, self.index, self.embedder, self.retriever)
 
     def search(self, query: str, top_k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
         return self.retriever.search(query, top_k or self.settings.top_k, filters)
 
-    def ask(
-        self,
-        question: str,
-        history: list[dict[str, str]] | None = None,
-        top_k: int | None = None,
-        filters: SearchFilters | None = None,
-        generator: str | None = None,
-    ) -> Answer:
+    def ask(self, request: AskRequest | str) -> Answer:
         """A short answer with verified citations, or a refusal with the closest posts."""
-        return self.answerer.ask(question, history, top_k, filters, generator)
+        return self.answerer.ask(_request(request))
 
-    def ask_stream(
-        self,
-        question: str,
-        history: list[dict[str, str]] | None = None,
-        top_k: int | None = None,
-        filters: SearchFilters | None = None,
-        generator: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    def ask_stream(self, request: AskRequest | str) -> Iterator[dict[str, Any]]:
         """Events as they happen: meta (query, hits), token (draft pieces), reset, answer (final)."""
-        return self.answerer.stream(question, history, top_k, filters, generator)
+        return self.answerer.stream(_request(request))
 
     def info(self) -> dict[str, Any]:
         manifest = self.index.manifest
@@ -275,3 +286,8 @@ class Engine:
             "created": manifest.get("created"),
             "versions": manifest.get("versions"),
         }
+
+
+def _request(request: AskRequest | str) -> AskRequest:
+    """A bare question is a request with every default."""
+    return AskRequest(request) if isinstance(request, str) else request

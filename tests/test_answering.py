@@ -1,4 +1,5 @@
-"""ask(): refusals, fallback when the LLM fails, follow-up rewriting, streaming events."""
+"""ask(): refusals, fallback when the LLM fails, follow-up rewriting, streaming events; the
+Answerer's injected roles."""
 
 from __future__ import annotations
 
@@ -10,20 +11,15 @@ import pytest
 from rag.errors import InputError
 from rag.pipeline import Engine
 from rag.rewrite import heuristic_rewrite, looks_like_follow_up
+from rag.types import AskRequest
 from tests.support.openai_server import base_url, openai_server
 
 
 @pytest.fixture()
 def llm_engine(real_engine: Engine) -> Iterator[tuple[Engine, Any]]:
     with openai_server() as server:
-        original = real_engine.settings
-        real_engine.settings = original.with_overrides(openai_base_url=base_url(server), llm_retries=0, llm_timeout=2)
-        real_engine.answerer._generators.clear()
-        try:
-            yield real_engine, server
-        finally:
-            real_engine.settings = original
-            real_engine.answerer._generators.clear()
+        settings = real_engine.settings.with_overrides(openai_base_url=base_url(server), llm_retries=0, llm_timeout=2)
+        yield Engine(settings, embedder=real_engine.embedder), server
 
 
 def test_answer_json_shape(real_engine: Engine) -> None:
@@ -43,7 +39,7 @@ def test_bad_questions_are_input_errors(real_engine: Engine, question: str) -> N
 
 def test_llm_answer_is_verified_and_cited(llm_engine: tuple[Engine, Any]) -> None:
     engine, _ = llm_engine
-    answer = engine.ask("王泽锋获得了什么奖？", generator="openai:echo")
+    answer = engine.ask(AskRequest("王泽锋获得了什么奖？", generator="openai:echo"))
     assert not answer.refused and answer.generator == "openai:echo"
     assert answer.citations and answer.citations[0].n == 1
 
@@ -51,28 +47,29 @@ def test_llm_answer_is_verified_and_cited(llm_engine: tuple[Engine, Any]) -> Non
 @pytest.mark.parametrize("model", ["down", "garbage", "slow"])
 def test_llm_failure_falls_back_to_extractive(llm_engine: tuple[Engine, Any], model: str) -> None:
     engine, _ = llm_engine
-    answer = engine.ask("王泽锋获得了什么奖？", generator=f"openai:{model}")
+    answer = engine.ask(AskRequest("王泽锋获得了什么奖？", generator=f"openai:{model}"))
     assert answer.generator == f"extractive (fallback: openai:{model} failed)"
     assert "终身成就奖" in answer.answer and answer.citations
 
 
 def test_llm_abstention_is_a_refusal(llm_engine: tuple[Engine, Any]) -> None:
     engine, _ = llm_engine
-    answer = engine.ask("王泽锋获得了什么奖？", generator="openai:abstain")
+    answer = engine.ask(AskRequest("王泽锋获得了什么奖？", generator="openai:abstain"))
     assert answer.refused and answer.closest and answer.citations == []
 
 
 def test_follow_up_is_rewritten_by_the_llm(llm_engine: tuple[Engine, Any]) -> None:
     engine, _ = llm_engine
-    history = [{"role": "user", "content": "张磊是谁？"}, {"role": "assistant", "content": "阿里云专家 [1]"}]
-    answer = engine.ask("那他是哪一年出生的？", history=history, generator="openai:echo")
+    history = ({"role": "user", "content": "张磊是谁？"}, {"role": "assistant", "content": "阿里云专家 [1]"})
+    answer = engine.ask(AskRequest("那他是哪一年出生的？", history=history, generator="openai:echo"))
     assert answer.query == "standalone: 那他是哪一年出生的？"
 
 
 def test_follow_up_is_rewritten_by_the_heuristic(real_engine: Engine) -> None:
-    history = [{"role": "user", "content": "张磊入选了 CNCF TOC 吗？"}, {"role": "assistant", "content": "是的 [1]"}]
-    answer = real_engine.ask("那他是哪一年出生的？", history=history)
-    assert answer.query.startswith("张磊入选了 CNCF TOC 吗？")
+    history = ({"role": "user", "content": "张磊入选了 CNCF TOC 吗？"}, {"role": "assistant", "content": "是的 [1]"})
+    answer = real_engine.ask(AskRequest("那他是哪一年出生的？", history=history))
+    # The pronoun stands for the person the earlier question is about, not for the whole question.
+    assert answer.query == "那张磊是哪一年出生的？"
     assert not answer.refused and ("89" in answer.answer)
 
 

@@ -28,6 +28,10 @@ class GeneratorContext:
     idf: Callable[[str], float | None] = lambda term: 1.0
     embed_texts: Callable[[list[str]], Any] | None = None  # passage vectors, for cross-lingual scoring
     embed_query: Callable[[str], Any] | None = None
+    # The index's chunk vectors (one row per chunk) and a chunk's own vector: dense similarity is
+    # judged against the query's background over the whole index.
+    vectors: Any = None
+    chunk_vector: Callable[[str], Any] | None = None
 
 
 @runtime_checkable

@@ -40,6 +40,7 @@ _PRONOUN_EN = {
     "its": "'s", "their": "'s", "his": "'s", "theirs": "'s", "hers": "'s",
 }  # fmt: skip
 _HUMAN_EN = frozenset(["he", "him", "his", "she", "her", "hers"])
+_DUMMY_EN = frozenset(["it", "they"])  # may stand for nothing: "is it possible to ...", "how do they ..."
 _DEICTIC_EN = frozenset(["this", "that", "these", "those"])
 _PRONOUN_ZH = ("它们", "他们", "她们", "它", "他", "她")  # longest first
 _HUMAN_ZH = ("他", "她")
@@ -82,7 +83,7 @@ class Word:
     text: str
     start: int
     end: int
-    kind: str  # "name", "noun", "content", "pronoun", "deictic" or "filler"
+    kind: str  # "name", "noun", "content", "number", "pronoun", "deictic" or "filler"
     person: bool = False  # a person's name (Chinese), or a pronoun that stands for a person
 
 
@@ -118,15 +119,44 @@ class FollowUpRewriter:
         return Rewrite(str(rewritten)) if rewritten and str(rewritten).strip() else heuristic
 
 
+@dataclass(frozen=True)
+class Conversation:
+    """What the earlier user questions leave for the next one: the standalone question that set
+    the topic, and the last question as it was resolved ("" when it could not be)."""
+
+    topic_from: str = ""
+    last: str = ""
+
+
+def conversation(history: Sequence[Turn] | None, idf: IdfFn | None = None) -> Conversation:
+    """Replay the user turns: a standalone question sets the topic, a follow-up keeps the topic it
+    leaned on ("What is X?", "Who develops it?" -> still X)."""
+    state = Conversation()
+    for turn in history or []:
+        text = turn.get("content", "").strip()[-MAX_HISTORY_CHARS:] if turn.get("role") == "user" else ""
+        if text:
+            rewrite = _step(text, state, idf)
+            # A question that stands on its own sets the topic; so does one searched as it is for want of one.
+            sets_topic = not leans_on_context(text, analyse(text)) or (
+                not state.topic_from and rewrite == Rewrite(text)
+            )
+            state = Conversation(text if sets_topic else state.topic_from, rewrite.query if rewrite.resolved else "")
+    return state
+
+
 def resolve_follow_up(question: str, history: Sequence[Turn] | None, idf: IdfFn | None = None) -> Rewrite:
-    """The heuristic: resolve what the question leans on with the topic of an earlier question."""
+    """The heuristic: resolve what the question leans on with the conversation's topic."""
+    return _step(question, conversation(history, idf), idf)
+
+
+def _step(question: str, state: Conversation, idf: IdfFn | None) -> Rewrite:
     words = analyse(question)
     if not leans_on_context(question, words):
         return Rewrite(question)
     if not any(w.kind in _TOPICAL for w in words):  # ellipsis ("为什么？", "那么 2022 年呢？"): the whole question
-        previous = last_user_turn(history)
-        return Rewrite(f"{previous[-MAX_HISTORY_CHARS:]} {question}") if previous else Rewrite(question, False)
-    found = previous_topic(history, idf, wants_person=any(w.person for w in words if w.kind == "pronoun"))
+        return Rewrite(f"{state.last} {question}") if state.last and state.topic_from else Rewrite(question, False)
+    wants_person = any(w.person for w in words if w.kind == "pronoun")
+    found = topic(state.topic_from, idf, wants_person) if state.topic_from else ""
     if found:
         return Rewrite(_resolve(question, words, found))
     if stands_alone(words):
@@ -134,17 +164,15 @@ def resolve_follow_up(question: str, history: Sequence[Turn] | None, idf: IdfFn 
     return Rewrite(question, resolved=False)
 
 
+def previous_topic(history: Sequence[Turn] | None, idf: IdfFn | None = None, wants_person: bool = False) -> str:
+    """The conversation's topic so far ("" when there is none)."""
+    state = conversation(history, idf)
+    return topic(state.topic_from, idf, wants_person) if state.topic_from else ""
+
+
 def heuristic_rewrite(question: str, history: Sequence[Turn] | None, idf: IdfFn | None = None) -> str:
     """The heuristic's query (the question itself when it cannot be resolved)."""
     return resolve_follow_up(question, history, idf).query
-
-
-def last_user_turn(history: Sequence[Turn] | None) -> str:
-    """The most recent non-empty user question ("" when there is none)."""
-    for turn in reversed(list(history or [])):
-        if turn.get("role") == "user" and turn.get("content", "").strip():
-            return turn["content"].strip()
-    return ""
 
 
 def looks_like_follow_up(question: str) -> bool:
@@ -162,9 +190,12 @@ def leans_on_context(question: str, words: Sequence[Word]) -> bool:
 
 
 def stands_alone(words: Sequence[Word]) -> bool:
-    """Enough to search for without the earlier turns: a name, or two content words besides pronouns."""
+    """Enough to search for without the earlier turns: a name of its own; or, when the only pronouns
+    are English "it"/"they" (which often stand for nothing: "is it possible to ..."), two content words."""
     if any(w.kind == "name" for w in words):
         return True
+    if any(w.kind == "pronoun" and w.text.lower() not in _DUMMY_EN for w in words):
+        return False
     return len({w.text.lower() for w in words if w.kind in ("noun", "content")}) >= 2
 
 
@@ -173,16 +204,6 @@ def _has_subject(words: Sequence[Word]) -> bool:
     if any(w.kind in ("name", "noun") for w in words):
         return True
     return any(w.kind == "content" and nxt.text == _COPULA for w, nxt in zip(words, words[1:], strict=False))
-
-
-def previous_topic(history: Sequence[Turn] | None, idf: IdfFn | None = None, wants_person: bool = False) -> str:
-    """The topic of the most recent earlier user question that has one ("" when none does)."""
-    for turn in reversed(list(history or [])):
-        if turn.get("role") == "user" and turn.get("content", "").strip():
-            found = topic(turn["content"].strip()[-MAX_HISTORY_CHARS:], idf, wants_person)
-            if found:
-                return found
-    return ""
 
 
 def topic(question: str, idf: IdfFn | None = None, wants_person: bool = False) -> str:
@@ -290,8 +311,10 @@ def _latin_word(text: str, start: int, sentence_initial: bool) -> Word:
         return Word(text, start, end, "deictic")
     if lower in STOPWORDS or not content_terms(text):
         return Word(text, start, end, "filler")
+    if text.isdigit():  # a year or a count is what a follow-up changes, not what it is about
+        return Word(text, start, end, "number")
     inner_capital = any(ch.isupper() for ch in text[1:])
-    digit = any(ch.isdigit() for ch in text) and not text.isdigit()
+    digit = any(ch.isdigit() for ch in text)
     name_like = inner_capital or digit or (text[0].isupper() and not sentence_initial)
     return Word(text, start, end, "name" if name_like else "content")
 

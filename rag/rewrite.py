@@ -1,14 +1,16 @@
 """The QueryRewriter role: a follow-up question -> a standalone search query.
 
-"What is X?" then "Who develops it?" must search for who develops X. The heuristic finds the topic
-of the earlier question (its main name, else its main noun phrase, else its content words; the
-rarest in the index wins) and puts it where the follow-up leans on it: in place of a personal
-pronoun, else in front of the question (zero anaphora: "是谁开发的？", openers: "and the year
-after?"). A follow-up whose pronoun nothing earlier resolves is reported unresolved, and the
-answer path refuses it instead of answering something else. An LLM generator's `rewrite_query`
-is used instead of the heuristic when there is history to rewrite from.
+"What is X?" then "Who develops it?" must search for who develops X. The heuristic keeps the
+conversation's topic (the main name of the last standalone question, else its main noun phrase,
+else its content words; the rarest in the index wins) and puts it where a follow-up leans on it:
+in place of a pronoun that nothing earlier in the question stands for, else in front of the
+question (zero anaphora: "是谁开发的？", openers: "what about the license?"). A question with
+nothing of its own ("为什么？", "那么 2022 年呢？") gets the whole earlier question in front, since
+it reuses its predicate too. A follow-up that nothing earlier resolves is reported unresolved, and
+the answer path refuses it instead of answering something else. An LLM generator's
+`rewrite_query` replaces the heuristic's query when there is history to rewrite from.
 
-All the word lists here are words of the languages (pronouns, openers), never of a blog.
+All the word lists here are words of the languages (pronouns, openers, auxiliaries), never of a blog.
 """
 
 from __future__ import annotations
@@ -50,30 +52,9 @@ _ZH_NAME_TAGS = ("nr", "ns", "nt", "nz")
 _COPULA = "是"
 _TOPICAL = ("name", "noun", "content")
 _AUXILIARY_EN = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "am",
-        "be",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "will",
-        "would",
-        "shall",
-        "should",
-        "may",
-        "might",
-        "must",
-        "has",
-        "have",
-        "had",
-    ]
-)
+    ["is", "are", "was", "were", "am", "be", "do", "does", "did", "can", "could", "will", "would",
+     "shall", "should", "may", "might", "must", "has", "have", "had"]
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -155,7 +136,7 @@ def _step(question: str, state: Conversation, idf: IdfFn | None) -> Rewrite:
         return Rewrite(question)
     if not any(w.kind in _TOPICAL for w in words):  # ellipsis ("为什么？", "那么 2022 年呢？"): the whole question
         return Rewrite(f"{state.last} {question}") if state.last and state.topic_from else Rewrite(question, False)
-    wants_person = any(w.person for w in words if w.kind == "pronoun")
+    wants_person = any(w.person for w in dangling(words))
     found = topic(state.topic_from, idf, wants_person) if state.topic_from else ""
     if found:
         return Rewrite(_resolve(question, words, found))
@@ -181,21 +162,36 @@ def looks_like_follow_up(question: str) -> bool:
 
 
 def leans_on_context(question: str, words: Sequence[Word]) -> bool:
-    """A pronoun, a demonstrative or an opener, no content at all, or (Chinese) no subject."""
-    if _OPENER.search(question) or any(w.kind in ("pronoun", "deictic") for w in words):
+    """A pronoun with nothing before it in the question to stand for, a demonstrative or an opener,
+    no content at all, or (Chinese) no subject."""
+    if _OPENER.search(question) or dangling(words) or any(w.kind == "deictic" for w in words):
         return True
-    if not any(w.kind in ("name", "noun", "content") for w in words):
+    if not any(w.kind in _TOPICAL for w in words):
         return True
     return bool(_CJK.search(question)) and not _has_subject(words)
 
 
+def dangling(words: Sequence[Word]) -> list[Word]:
+    """The pronouns with no antecedent earlier in the question: no name or noun before them, nor two
+    content words ("so that the cache ... it", "一个系统……它" stand for something of their own)."""
+    found: list[Word] = []
+    for i, word in enumerate(words):
+        if word.kind != "pronoun":
+            continue
+        before = words[:i]
+        content = {w.text.lower() for w in before if w.kind == "content"}
+        if not any(w.kind in ("name", "noun") for w in before) and len(content) < 2:
+            found.append(word)
+    return found
+
+
 def stands_alone(words: Sequence[Word]) -> bool:
-    """Enough to search for without the earlier turns: a name of its own; or, when the only pronouns
-    are English "it"/"they" (which often stand for nothing: "is it possible to ..."), two content words."""
+    """Enough to search for without the earlier turns: no pronoun left dangling but English "it" or
+    "they" (which often stand for nothing: "is it possible to ..."), and a name or two content words."""
+    if any(w.text.lower() not in _DUMMY_EN for w in dangling(words)):
+        return False
     if any(w.kind == "name" for w in words):
         return True
-    if any(w.kind == "pronoun" and w.text.lower() not in _DUMMY_EN for w in words):
-        return False
     return len({w.text.lower() for w in words if w.kind in ("noun", "content")}) >= 2
 
 
@@ -262,8 +258,8 @@ def _joins(run: list[Word], word: Word, gap: str, before: Word | None) -> bool:
 
 def _resolve(question: str, words: Sequence[Word], found: str) -> str:
     """Put the topic in place of the personal pronouns, or in front of the question."""
-    pronouns = [w for w in words if w.kind == "pronoun"]
-    if not pronouns or any(w.kind == "name" for w in words):
+    pronouns = dangling(words)
+    if not pronouns:
         return f"{found} {question}"
     pieces: list[str] = []
     position = 0

@@ -28,6 +28,7 @@ def after(question: str, answer: str = "An answer. [1]") -> list[Turn]:
         ("什么是 Quillon？", "是谁开发的？", "Quillon 是谁开发的？"),  # zero anaphora: no subject
         ("What is Quillon?", "Who develops it?", "Who develops Quillon?"),
         ("What is Quillon?", "What is its license?", "What is Quillon's license?"),
+        ("What is Quillon?", "Does it support Redis?", "Does Quillon support Redis?"),
         ("什么是服务网格？", "它有哪些实现？", "服务网格有哪些实现？"),  # a noun phrase when there is no name
         ("What is a service mesh?", "Who invented it?", "Who invented service mesh?"),  # English content words
         (
@@ -129,3 +130,15 @@ def test_the_llm_is_not_asked_to_resolve_what_nothing_resolves() -> None:
 )
 def test_a_pronoun_that_must_stand_for_something_needs_a_name_without_history(question: str) -> None:
     assert not resolve_follow_up(question, None).resolved
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "一个系统没人插手也能自己从故障里恢复过来，它背后靠的是什么机制？",
+        "Which variable did the malicious crate check before downloading its payload?",
+    ],
+)
+def test_a_pronoun_that_stands_for_something_in_the_question_itself_is_no_follow_up(question: str) -> None:
+    assert resolve_follow_up(question, None) == Rewrite(question)
+    assert resolve_follow_up(question, after("What is Quillon?")) == Rewrite(question)

@@ -5,7 +5,7 @@ conversation's topic (the main name of the last standalone question, else its ma
 else its content words; the rarest in the index wins) and puts it where a follow-up leans on it:
 in place of a pronoun that nothing earlier in the question stands for, else in front of the
 question (zero anaphora: "是谁开发的？", openers: "what about the license?"). A question with
-nothing of its own ("为什么？", "那么 2022 年呢？") gets the whole earlier question in front, since
+nothing of its own ("为什么？", "那么第二年呢？") gets the whole earlier question in front, since
 it reuses its predicate too. A follow-up that nothing earlier resolves is reported unresolved, and
 the answer path refuses it instead of answering something else. An LLM generator's
 `rewrite_query` replaces the heuristic's query when there is history to rewrite from.
@@ -134,7 +134,7 @@ def _step(question: str, state: Conversation, idf: IdfFn | None) -> Rewrite:
     words = analyse(question)
     if not leans_on_context(question, words):
         return Rewrite(question)
-    if not any(w.kind in _TOPICAL for w in words):  # ellipsis ("为什么？", "那么 2022 年呢？"): the whole question
+    if not any(w.kind in _TOPICAL for w in words):  # ellipsis ("为什么？", "那么第二年呢？"): the whole question
         return Rewrite(f"{state.last} {question}") if state.last and state.topic_from else Rewrite(question, False)
     wants_person = any(w.person for w in dangling(words))
     found = topic(state.topic_from, idf, wants_person) if state.topic_from else ""
@@ -242,9 +242,9 @@ def _phrases(question: str, words: Sequence[Word]) -> list[tuple[int, str, list[
 
 
 def _joins(run: list[Word], word: Word, gap: str, before: Word | None) -> bool:
-    """Whether `word` continues the phrase `run`. Content words run together ("service mesh"); a
+    """Whether `word` continues the phrase `run`. Content words run together ("error budget"); a
     name or noun takes the names and nouns after it, and in English also the plain words after it
-    ("Postgres autovacuum") unless an auxiliary before it makes it a subject ("does Postgres support")."""
+    ("Acme scheduler") unless an auxiliary before it makes it a subject ("does Acme support ...")."""
     last = run[-1]
     if gap.strip() or word.kind not in _TOPICAL:
         return False
@@ -298,7 +298,7 @@ def _analyse(question: str) -> tuple[Word, ...]:
 
 def _latin_word(text: str, start: int, sentence_initial: bool) -> Word:
     """A capital that only starts an English question proves nothing ("Tell me about ..."); an
-    inner capital ("CNCF", "KubeSphere"), a digit, or a capital further in makes a name."""
+    inner capital ("ACME", "AcmeDB"), a digit, or a capital further in makes a name."""
     lower = text.lower()
     end = start + len(text)
     if lower in _PRONOUN_EN:

@@ -53,6 +53,10 @@ def test_llm_failure_falls_back_to_extractive(llm_engine: tuple[Engine, Any], mo
     answer = engine.ask(AskRequest("王泽锋获得了什么奖？", generator=f"openai:{model}"))
     assert answer.generator == f"extractive (fallback: openai:{model} failed)"
     assert "终身成就奖" in answer.answer and answer.citations
+    # The fallback is the extractive answer itself, citations and all.
+    extractive = engine.ask(AskRequest("王泽锋获得了什么奖？", generator="extractive"))
+    assert not extractive.refused and answer.citations
+    assert answer.answer == extractive.answer and answer.citations == extractive.citations
 
 
 def test_llm_abstention_is_a_refusal(llm_engine: tuple[Engine, Any]) -> None:

@@ -11,8 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rag.answering import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TURN_CHARS
+from rag.answering import AskRequest as Ask
 from rag.retrieval import SearchFilters
-from rag.types import AskRequest as Ask
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 

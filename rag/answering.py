@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Generator as Generator_
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rag.citations import Verified, Verifier
@@ -20,9 +21,9 @@ from rag.errors import InputError
 from rag.generators.base import Generator, is_no_answer
 from rag.lexical import is_chinese
 from rag.names import localise_names
-from rag.retrieval import Retriever
+from rag.retrieval import Retriever, SearchFilters
 from rag.rewrite import QueryRewriter
-from rag.types import Answer, AskRequest, Hit, Turn
+from rag.types import Answer, Hit, Turn
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -30,6 +31,20 @@ MAX_HISTORY_TURNS = 50
 MAX_TURN_CHARS = 8000
 FALLBACK = "extractive"
 Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    """One question to answer and how: what `ask` and `ask_stream` take, from the CLI, the HTTP API
+    (its pydantic body converts to this) and `rag eval` alike. `Engine.ask` also takes a bare
+    question string: a request with every default."""
+
+    question: str
+    history: tuple[Turn, ...] = ()  # earlier turns, oldest first, for follow-up questions
+    filters: SearchFilters | None = None
+    k: int | None = None  # passages to answer from; None: the engine's default
+    generator: str | None = None  # generator spec; None: the engine's default
+    stream: bool = False  # the caller wants events as they happen (the HTTP API's SSE)
 
 
 class Generators(Protocol):

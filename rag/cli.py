@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from rag.answering import AskRequest
 from rag.cli_support import (
     EmbedderOpt,
     IndexOpt,
@@ -23,7 +24,7 @@ from rag.cli_support import (
 from rag.config import Settings
 from rag.pipeline import Engine, IngestReport, ingest, posts_roots
 from rag.retrieval import SearchFilters
-from rag.types import Answer, AskRequest
+from rag.types import Answer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over a blog's archive.")
 @app.command("ingest")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answering import Answerer
+from rag.answering import Answerer, AskRequest
 from rag.caches import GeneratorPool, TermRarity, VectorCache
 from rag.chunking import ChunkerSettings, TokenChunker
 from rag.citations import CitationVerifier, make_support
@@ -38,7 +38,7 @@ from rag.store import (
     text_hash,
     write_index,
 )
-from rag.types import Answer, AskRequest, Chunk, Hit, Post, Skipped
+from rag.types import Answer, Chunk, Hit, Post, Skipped
 
 # progress(stage, done, total): the CLI draws a bar, the API logs, tests ignore it.
 Progress = Callable[[str, int, int], None]

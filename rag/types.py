@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from rag.retrieval import SearchFilters
-
-# One earlier turn of a conversation: {"role": "user" | "assistant", "content": "..."}.
-Turn = dict[str, str]
+from typing import Any
 
 
 @dataclass
@@ -103,19 +97,6 @@ class Citation:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class AskRequest:
-    """One question to answer and how: what `ask` and `ask_stream` take, from the CLI, the HTTP API
-    (its pydantic body converts to this) and `rag eval` alike."""
-
-    question: str
-    history: tuple[Turn, ...] = ()  # earlier turns, oldest first, for follow-up questions
-    filters: SearchFilters | None = None
-    k: int | None = None  # passages to answer from; None: the engine's default
-    generator: str | None = None  # generator spec; None: the engine's default
-    stream: bool = False  # the caller wants events as they happen (the HTTP API's SSE)
-
-
 @dataclass
 class Answer:
     """What `ask` returns; `to_json` is the shape of `rag ask --json` and `POST /ask`."""
@@ -147,3 +128,7 @@ class Skipped:
 
     path: str
     reason: str
+
+
+# One earlier turn of a conversation: {"role": "user" | "assistant", "content": "..."}.
+Turn = dict[str, str]

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from rag.answering import Answerer
+from rag.answering import Answerer, AskRequest
 from rag.citations import CitationVerifier, Verified
 from rag.errors import InputError
 from rag.generators.base import Generator, create_generator
 from rag.pipeline import Engine
 from rag.rewrite import FollowUpRewriter, heuristic_rewrite, looks_like_follow_up
-from rag.types import AskRequest, Chunk, Hit, Post
+from rag.types import Chunk, Hit, Post
 from tests.support.openai_server import base_url, openai_server
 
 

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from rag.answering import AskRequest
 from rag.errors import RagError
 from rag.evaluation.matching import same_post
 from rag.evaluation.metrics import QuestionScore, latency, score_question, summarise, summarise_by_kind
 from rag.evaluation.questions import Question
 from rag.evaluation.records import Cited, Passage, QuestionRecord
-from rag.types import Answer, AskRequest, Citation, Hit
+from rag.types import Answer, Citation, Hit
 
 SEARCH_DEPTH = 10  # nDCG@10 needs ten hits when the answer brings none of its own
 

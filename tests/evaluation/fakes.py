@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rag.answering import AskRequest
 from rag.errors import RagError
 from rag.evaluation.questions import Question
 from rag.evaluation.records import Cited, Passage, QuestionRecord
-from rag.types import Answer, AskRequest, Chunk, Citation, Hit, Post
+from rag.types import Answer, Chunk, Citation, Hit, Post
 
 
 def make_hit(source: str, text: str = "some text", ordinal: int = 0, score: float = 1.0) -> Hit:

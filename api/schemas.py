@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from rag.answering import MAX_QUESTION_CHARS
+from rag.answering import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TURN_CHARS
+from rag.answering import AskRequest as Ask
 from rag.inputs import DAY_EXAMPLE, day_problem, describe_unusable
 from rag.retrieval import SearchFilters
 
@@ -58,7 +59,7 @@ class Turn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"] = Field(description="Who said it.")
-    content: Text = Field(max_length=8000, description="What was said (an earlier question or answer).")
+    content: Text = Field(max_length=MAX_TURN_CHARS, description="What was said (an earlier question or answer).")
 
 
 class AskRequest(BaseModel):
@@ -68,7 +69,9 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=20, description="Passages to answer from (1–20; server default).")
     filters: Filters | None = Field(None, description="Restrict retrieval by tag and date.")
     history: list[Turn] = Field(
-        default_factory=list, max_length=50, description="Earlier turns, oldest first, for follow-up questions."
+        default_factory=list,
+        max_length=MAX_HISTORY_TURNS,
+        description="Earlier turns, oldest first, for follow-up questions.",
     )
     generator: Text | None = Field(None, max_length=200, description="Generator spec (default: server setting).")
     stream: bool = Field(False, description="Answer as server-sent events (same as Accept: text/event-stream).")
@@ -77,6 +80,17 @@ class AskRequest(BaseModel):
     @classmethod
     def _question(cls, value: str) -> str:
         return _trimmed(value, "question")
+
+    def to_request(self, stream: bool = False) -> Ask:
+        """The library's request; `stream` also when the client asked for events by its Accept header."""
+        return Ask(
+            question=self.question,
+            history=tuple(turn.model_dump() for turn in self.history),
+            filters=self.filters.to_filters() if self.filters else None,
+            k=self.top_k,
+            generator=self.generator,
+            stream=self.stream or stream,
+        )
 
 
 class SearchRequest(BaseModel):

@@ -1,50 +1,59 @@
-"""ask(): rewrite -> retrieve -> generate -> verify -> Answer, with refusal and fallback to extractive.
+"""The answer path: rewrite -> retrieve -> generate -> verify -> Answer, with refusal and fallback.
 
-Nothing here raises to the user for a generator failure: the extractive answer stands in, and the
-`generator` field says so.
+`Answerer` gets its roles handed in (rag.pipeline.Engine composes them) and never calls back up:
+a Retriever, the Generators (one instance per spec), a Verifier (citation checking, for every
+generator) and a QueryRewriter (follow-ups). `ask` and `stream` are one path: `ask` is the last
+event of `stream`. Nothing here raises to the user for a generator failure: the extractive answer
+stands in, and the `generator` field says so.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Generator as Generator_
 from collections.abc import Iterator
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
-from rag.citations import Verified, make_support, verify
-from rag.config import Settings
-from rag.embedders.base import Embedder
+from rag.citations import Verified, Verifier
 from rag.errors import InputError
-from rag.generators.base import Generator, GeneratorContext, create_generator, is_no_answer
-from rag.generators.extractive.question import document_frequencies
+from rag.generators.base import Generator, is_no_answer
 from rag.inputs import check_text
 from rag.lexical import is_chinese
 from rag.names import localise_names
-from rag.retrieval import SearchFilters
-from rag.rewrite import heuristic_rewrite
-from rag.store import IndexData
-from rag.types import Answer, Hit
-
-
-class SearchEngine(Protocol):
-    """What answering needs of the engine (rag.pipeline.Engine): its parts and its search."""
-
-    settings: Settings
-    index: IndexData
-    embedder: Embedder
-
-    def search(self, query: str, top_k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]: ...
-
+from rag.retrieval import Retriever, SearchFilters
+from rag.rewrite import QueryRewriter
+from rag.types import Answer, Hit, Turn
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
-SENTENCE_CACHE_SIZE = 4096
+MAX_HISTORY_TURNS = 50
+MAX_TURN_CHARS = 8000
+FALLBACK = "extractive"
 Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    """One question to answer and how: what `ask` and `ask_stream` take, from the CLI, the HTTP API
+    (its pydantic body converts to this) and `rag eval` alike. `Engine.ask` also takes a bare
+    question string: a request with every default."""
+
+    question: str
+    history: tuple[Turn, ...] = ()  # earlier turns, oldest first, for follow-up questions
+    filters: SearchFilters | None = None
+    k: int | None = None  # passages to answer from; None: the engine's default
+    generator: str | None = None  # generator spec; None: the engine's default
+    stream: bool = False  # the caller wants events as they happen (the HTTP API's SSE)
+
+
+class Generators(Protocol):
+    """Generator instances by spec (rag.caches.GeneratorPool); `default` when a request names none."""
+
+    default: str
+
+    def get(self, spec: str | None = None) -> Generator: ...
 
 
 def validate_question(question: str) -> str:
@@ -59,10 +68,42 @@ def validate_question(question: str) -> str:
     return question
 
 
+def parse_history(data: Any, where: str = "the history") -> tuple[Turn, ...]:
+    """Earlier turns as the HTTP API's `history` takes them: a JSON list of {"role": "user" |
+    "assistant", "content": "..."}, oldest first, at most MAX_HISTORY_TURNS turns."""
+    example = 'e.g. [{"role": "user", "content": "What is X?"}, {"role": "assistant", "content": "X is ... [1]"}]'
+    if not isinstance(data, list):
+        raise InputError(f"{where} is not a list of turns.", f"Give a JSON list of turns, {example}.")
+    if len(data) > MAX_HISTORY_TURNS:
+        raise InputError(f"{where} has {len(data)} turns; the limit is {MAX_HISTORY_TURNS}.", "Keep the latest ones.")
+    return tuple(_turn(item, n, where, example) for n, item in enumerate(data, 1))
+
+
+def _turn(item: Any, n: int, where: str, example: str) -> Turn:
+    if not isinstance(item, dict) or set(item) != {"role", "content"}:
+        raise InputError(f"Turn {n} of {where} is not a {{role, content}} object.", f"Use turns like {example}.")
+    role, content = item["role"], item["content"]
+    if role not in ("user", "assistant"):
+        raise InputError(f"Turn {n} of {where} has role {role!r}.", "A turn's role is 'user' or 'assistant'.")
+    if not isinstance(content, str) or len(content) > MAX_TURN_CHARS:
+        raise InputError(
+            f"Turn {n} of {where} has no text content or more than {MAX_TURN_CHARS} characters.",
+            "Give each turn's content as a string (an earlier question or answer).",
+        )
+    return {"role": role, "content": content}
+
+
 def refusal_text(question: str) -> str:
     if is_chinese(question):
         return "这些文章没有提供回答这个问题所需的信息。以下是最接近的文章："
     return "The posts don't say. These are the closest posts:"
+
+
+def unresolved_text(question: str) -> str:
+    """The refusal for a follow-up whose pronoun nothing earlier in the conversation resolves."""
+    if is_chinese(question):
+        return "我不确定这个问题指的是什么。请在问题里写出具体的名称后再问一次。"
+    return "I can't tell what this question refers to. Please ask again with the name of the thing you mean."
 
 
 def closest_posts(hits: list[Hit], limit: int = 3) -> list[dict[str, Any]]:
@@ -74,102 +115,49 @@ def closest_posts(hits: list[Hit], limit: int = 3) -> list[dict[str, Any]]:
 
 
 class Answerer:
-    def __init__(self, engine: SearchEngine) -> None:
-        self.engine = engine
-        self._generators: dict[str, Generator] = {}
-        self._sentence_cache: dict[str, np.ndarray] = {}
-        self._query_cache = lru_cache(maxsize=256)(engine.embedder.embed_query)
-        self._df = document_frequencies(engine.index.tokens, [c.text for c in engine.index.chunks])
-        self._docs = max(len(engine.index.tokens), 1)
+    """One question at a time through the injected roles; holds no index or engine of its own."""
 
-    def idf(self, term: str) -> float | None:
-        df = self._df.get(term, 0)
-        return None if df == 0 else math.log(1 + (self._docs - df + 0.5) / (df + 0.5))
-
-    def generator(self, spec: str) -> Generator:
-        if spec not in self._generators:
-            context = GeneratorContext(
-                self.engine.settings,
-                self.idf,
-                self._sentence_vectors,
-                self._query_vector,
-                self.engine.index.vectors,
-                self._chunk_vector,
-            )
-            self._generators[spec] = create_generator(spec, context)
-        return self._generators[spec]
-
-    def _chunk_vector(self, chunk_id: str) -> np.ndarray | None:
-        row = self.engine.index.row_of(chunk_id)
-        return None if row is None else self.engine.index.vectors[row]
-
-    def _query_vector(self, text: str) -> np.ndarray:
-        return self._query_cache(text)
-
-    def _sentence_vectors(self, texts: list[str]) -> np.ndarray:
-        """Passage vectors with a bounded per-sentence cache: popular posts are asked about again."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._sentence_cache))
-        if missing:
-            for text, vector in zip(missing, self.engine.embedder.embed_passages(missing), strict=True):
-                if len(self._sentence_cache) >= SENTENCE_CACHE_SIZE:
-                    self._sentence_cache.pop(next(iter(self._sentence_cache)))
-                self._sentence_cache[text] = vector
-        return np.stack([self._sentence_cache[t] for t in texts])
-
-    def rewrite(self, question: str, history: list[dict[str, str]] | None, generator: Generator) -> str:
-        if not history:
-            return question
-        rewrite_with_llm = getattr(generator, "rewrite_query", None)
-        if rewrite_with_llm is not None:
-            try:
-                rewritten = rewrite_with_llm(question, history)
-                if rewritten:
-                    return str(rewritten)
-            except Exception as exc:  # noqa: BLE001 - a failed rewrite falls back to the heuristic
-                log.warning("LLM query rewrite failed, using the heuristic: %s", exc)
-        return heuristic_rewrite(question, history)
-
-    def _dense_support(self, sentence: str, hit: Hit) -> float:
-        row = self.engine.index.row_of(hit.chunk.chunk_id)
-        if row is None:
-            return 0.0
-        return float(self.engine.index.vectors[row] @ self._query_vector(sentence))
-
-    def ask(
+    def __init__(
         self,
-        question: str,
-        history: list[dict[str, str]] | None = None,
-        top_k: int | None = None,
-        filters: SearchFilters | None = None,
-        generator: str | None = None,
-    ) -> Answer:
+        retriever: Retriever,
+        generators: Generators,
+        verifier: Verifier,
+        rewriter: QueryRewriter,
+        *,
+        top_k: int = 5,
+    ) -> None:
+        self.retriever = retriever
+        self.generators = generators
+        self.verifier = verifier
+        self.rewriter = rewriter
+        self.top_k = top_k  # passages to answer from when a request does not say
+
+    def ask(self, request: AskRequest) -> Answer:
+        """The final event of `stream`: one path for both."""
         answer: Answer | None = None
-        for event in self.stream(question, history, top_k, filters, generator):
+        for event in self.stream(request):
             if event["event"] == "answer":
                 answer = event["answer"]
         assert answer is not None
         return answer
 
-    def stream(
-        self,
-        question: str,
-        history: list[dict[str, str]] | None = None,
-        top_k: int | None = None,
-        filters: SearchFilters | None = None,
-        generator: str | None = None,
-    ) -> Iterator[Event]:
-        """Events: meta, token*, answer (the verified Answer). The last draft wins over streamed tokens."""
+    def stream(self, request: AskRequest) -> Iterator[Event]:
+        """Events: meta, token*, reset?, answer (the verified Answer). The last draft wins over streamed tokens."""
         started = time.perf_counter()
-        question = validate_question(question)
-        spec = generator or self.engine.settings.generator
-        backend = self.generator(spec)
-        query = self.rewrite(question, history, backend)
-        hits = self.engine.search(query, top_k, filters)
-        localised = localise_names(query, [f"{h.post.title}\n{h.chunk.text}" for h in hits])
-        if localised != query:  # a romanised name found in Chinese in the posts: search again with it
-            query, hits = localised, self.engine.search(localised, top_k, filters)
+        question = validate_question(request.question)
+        spec = request.generator or self.generators.default
+        backend = self.generators.get(spec)
+        rewrite = self.rewriter.rewrite(question, request.history, getattr(backend, "rewrite_query", None))
+        if not rewrite.resolved:
+            yield {"event": "meta", "query": question, "hits": []}
+            total = (time.perf_counter() - started) * 1000
+            timings = {"retrieve": 0.0, "generate": 0.0, "total": total}
+            yield {"event": "answer", "answer": Answer(unresolved_text(question), [], True, question, spec, timings)}
+            return
+        query, hits = self._retrieve(rewrite.query, request)
         retrieved = time.perf_counter()
         yield {"event": "meta", "query": query, "hits": hits}
+        history = list(request.history) or None
         draft, used = yield from self._draft(backend, spec, query, hits, history)
         generated = time.perf_counter()
         timings = {
@@ -179,8 +167,16 @@ class Answerer:
         }
         yield {"event": "answer", "answer": self._finish(question, query, draft, hits, used, timings)}
 
+    def _retrieve(self, query: str, request: AskRequest) -> tuple[str, list[Hit]]:
+        top_k = request.k or self.top_k
+        hits = self.retriever.search(query, top_k, request.filters)
+        localised = localise_names(query, [f"{h.post.title}\n{h.chunk.text}" for h in hits])
+        if localised != query:  # a romanised name found in Chinese in the posts: search again with it
+            return localised, self.retriever.search(localised, top_k, request.filters)
+        return query, hits
+
     def _draft(
-        self, backend: Generator, spec: str, query: str, hits: list[Hit], history: list[dict[str, str]] | None
+        self, backend: Generator, spec: str, query: str, hits: list[Hit], history: list[Turn] | None
     ) -> Generator_[Event, None, tuple[str, str]]:
         """Stream the backend's draft; on any failure fall back to the extractive draft."""
         pieces: list[str] = []
@@ -193,20 +189,19 @@ class Answerer:
                 raise ValueError("empty answer")
             return draft, spec
         except Exception as exc:  # noqa: BLE001 - any backend failure must not reach the user
-            if spec == "extractive":
+            if spec == FALLBACK:
                 raise
             log.warning("generator %s failed, falling back to extractive: %s", spec, exc)
-            draft = self.generator("extractive").generate(query, hits, history)
+            draft = self.generators.get(FALLBACK).generate(query, hits, history)
             yield {"event": "reset", "reason": f"{type(exc).__name__}: {exc}"}
-            return draft, f"extractive (fallback: {spec} failed)"
+            return draft, f"{FALLBACK} (fallback: {spec} failed)"
 
     def _finish(
         self, question: str, query: str, draft: str, hits: list[Hit], used: str, timings: dict[str, float]
     ) -> Answer:
         verified = Verified("", [])
         if not is_no_answer(draft) and hits:
-            dense = self._dense_support if not used.startswith("extractive") else None
-            verified = verify(draft, hits, make_support(dense, self.engine.embedder.dense_support))
+            verified = self.verifier.verify(draft, hits, quoted=used.startswith(FALLBACK))
         if not verified.citations:
             return Answer(refusal_text(question), [], True, query, used, timings, closest_posts(hits), hits)
         return Answer(verified.answer, verified.citations, False, query, used, timings, [], hits)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from rag.claims import is_negated, unsupported_quantities
 from rag.lexical import content_terms, is_chinese
@@ -254,3 +255,22 @@ def _citation(n: int, hit: Hit, claims: list[str]) -> Citation:
     post = hit.post
     chunk = hit.chunk
     return Citation(n, post.source, post.title, post.url, post.date, chunk.heading, quote, chunk.chunk_id, start, end)
+
+
+class Verifier(Protocol):
+    """The Verifier role: checks every generator's citations (mandatory, whatever wrote the draft)."""
+
+    def verify(self, draft: str, sources: list[Hit], quoted: bool) -> Verified:
+        """`quoted`: the draft quotes the sources verbatim (the extractive generator), so word overlap
+        is the whole proof; a paraphrase may also be supported across languages by embeddings."""
+        ...
+
+
+class CitationVerifier:
+    """`verify` with lexical support for quotes and `paraphrase_support` for everything else."""
+
+    def __init__(self, paraphrase_support: SupportFn | None = None) -> None:
+        self.paraphrase_support = paraphrase_support or make_support()
+
+    def verify(self, draft: str, sources: list[Hit], quoted: bool) -> Verified:
+        return verify(draft, sources, make_support() if quoted else self.paraphrase_support)

@@ -9,12 +9,24 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from rag.cli_support import EmbedderOpt, IndexOpt, JsonOpt, build_settings, console, out, progress_bar, run_guarded
+from rag.answering import AskRequest
+from rag.cli_support import (
+    EmbedderOpt,
+    IndexOpt,
+    JsonOpt,
+    build_settings,
+    console,
+    out,
+    progress_bar,
+    read_history,
+    run_guarded,
+)
 from rag.config import Settings
 from rag.errors import IndexBusyError, IndexWriteError
 from rag.manifest import Action, Manifest, named, own_index_dir
 from rag.pipeline import Engine, IngestReport, ingest, posts_roots
 from rag.retrieval import SearchFilters
+from rag.types import Answer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over a blog's archive.")
 
@@ -107,13 +119,26 @@ def ask_command(
     question: Annotated[str, typer.Argument(help="The question, in any language.")],
     k: Annotated[int | None, typer.Option("-k", "--top-k", min=1, max=20, help="Passages to answer from.")] = None,
     generator: Annotated[str | None, typer.Option("--generator", help="Generator spec (RAG_GENERATOR).")] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            help='Earlier turns for a follow-up: a JSON file like the API\'s "history", '
+            '[{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}].',
+        ),
+    ] = None,
     index: IndexOpt = None,
     embedder: EmbedderOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Answer QUESTION from the posts, with numbered citations, or say the posts don't tell."""
     settings = build_settings(index_dir=index, embedder=embedder, generator=generator)
-    answer = run_guarded(lambda: Engine(settings).ask(question, top_k=k))
+
+    def body() -> Answer:
+        turns = read_history(history) if history else ()
+        return Engine(settings).ask(AskRequest(question, history=turns, k=k))
+
+    answer = run_guarded(body)
     if json_output:
         out.print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return

@@ -6,6 +6,7 @@ the command registry that imports them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,8 +17,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from rag.answering import parse_history
 from rag.config import Settings
-from rag.errors import RagError
+from rag.errors import InputError, RagError
+from rag.types import Turn
 
 console = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -56,3 +59,19 @@ def progress_bar(describe: Callable[[str], str] = str) -> Iterator[Callable[[str
             bar.update(tasks[stage], completed=done, total=total)
 
         yield update
+
+
+def read_history(path: Path) -> tuple[Turn, ...]:
+    """`--history FILE`: earlier turns as a JSON list, the same shape as the HTTP API's `history`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot read the history file {path}: {exc.strerror or exc}.", "Check the path.") from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(
+            f"The history file {path} is not valid JSON: {exc}.",
+            'Write a JSON list of turns, e.g. [{"role": "user", "content": "What is X?"}].',
+        ) from exc
+    return parse_history(data, f"the history file {path}")

@@ -1,4 +1,8 @@
-"""The orchestrators everything else calls: `ingest()` builds the index, `Engine` answers from it."""
+"""The orchestrators everything else calls: `ingest()` builds the index, `Engine` answers from it.
+
+`Engine` loads an index and composes the answer path (`compose_answerer`): the retriever, the
+generators, the citation verifier and the follow-up rewriter, with the caches they share
+(rag.caches), are built here and handed to `rag.answering.Answerer`."""
 
 from __future__ import annotations
 
@@ -10,15 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from rag.answering import Answerer
+from rag.answering import Answerer, AskRequest
+from rag.caches import GeneratorPool, TermRarity, VectorCache
 from rag.chunking import ChunkerSettings, TokenChunker
+from rag.citations import CitationVerifier, make_support
 from rag.config import Settings
 from rag.embedders.base import Embedder, create_embedder
 from rag.errors import NoPostsError
+from rag.generators.base import GeneratorContext
 from rag.lexical import load_segmenter, tokenize
 from rag.loading import load_posts, nothing_to_index
 from rag.manifest import Action, Manifest, chunker_of, roots_of
-from rag.retrieval import HybridRetriever, RetrievalSettings, SearchFilters
+from rag.retrieval import HybridRetriever, RetrievalSettings, Retriever, SearchFilters
+from rag.rewrite import FollowUpRewriter
 from rag.store import (
     IndexData,
     build_faiss,
@@ -249,6 +257,25 @@ def _assemble(
     return IndexData(manifest, posts, chunks, vectors, tokens, faiss_index, bm25)
 
 
+def compose_answerer(settings: Settings, index: IndexData, embedder: Embedder, retriever: Retriever) -> Answerer:
+    """The answer path's roles over one loaded index, with the caches they share."""
+    rarity = TermRarity(index.tokens, [chunk.text for chunk in index.chunks])
+    vectors = VectorCache(embedder, index)
+    context = GeneratorContext(
+        settings,
+        rarity.idf,
+        vectors.sentence_vectors,
+        vectors.query_vector,
+        index.vectors,
+        vectors.chunk_vector,
+    )
+    generators = GeneratorPool(context, settings.generator)
+    # Embedding similarity may support a paraphrase in another language than its source.
+    similarity = lambda sentence, hit: vectors.similarity(sentence, hit.chunk.chunk_id)  # noqa: E731
+    verifier = CitationVerifier(make_support(similarity, embedder.dense_support))
+    return Answerer(retriever, generators, verifier, FollowUpRewriter(rarity.idf), top_k=settings.top_k)
+
+
 class Engine:
     """A loaded index with its embedder: what `search` and `ask` run against."""
 
@@ -269,33 +296,18 @@ class Engine:
             self.embedder,
             RetrievalSettings(settings.candidates, settings.rrf_k, settings.per_post_cap),
         )
-
-        self.answerer = Answerer(self)
+        self.answerer = compose_answerer(settings, self.index, self.embedder, self.retriever)
 
     def search(self, query: str, top_k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
         return self.retriever.search(query, top_k or self.settings.top_k, filters)
 
-    def ask(
-        self,
-        question: str,
-        history: list[dict[str, str]] | None = None,
-        top_k: int | None = None,
-        filters: SearchFilters | None = None,
-        generator: str | None = None,
-    ) -> Answer:
+    def ask(self, request: AskRequest | str) -> Answer:
         """A short answer with verified citations, or a refusal with the closest posts."""
-        return self.answerer.ask(question, history, top_k, filters, generator)
+        return self.answerer.ask(_request(request))
 
-    def ask_stream(
-        self,
-        question: str,
-        history: list[dict[str, str]] | None = None,
-        top_k: int | None = None,
-        filters: SearchFilters | None = None,
-        generator: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    def ask_stream(self, request: AskRequest | str) -> Iterator[dict[str, Any]]:
         """Events as they happen: meta (query, hits), token (draft pieces), reset, answer (final)."""
-        return self.answerer.stream(question, history, top_k, filters, generator)
+        return self.answerer.stream(_request(request))
 
     def info(self) -> dict[str, Any]:
         manifest = self.index.manifest
@@ -310,3 +322,8 @@ class Engine:
             "created": manifest.get("created"),
             "versions": manifest.get("versions"),
         }
+
+
+def _request(request: AskRequest | str) -> AskRequest:
+    """A bare question is a request with every default."""
+    return AskRequest(request) if isinstance(request, str) else request

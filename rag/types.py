@@ -134,3 +134,7 @@ class Skipped:
 
     path: str
     reason: str
+
+
+# One earlier turn of a conversation: {"role": "user" | "assistant", "content": "..."}.
+Turn = dict[str, str]

@@ -237,3 +237,44 @@ def test_serve_keeps_serving_its_index_when_the_start_up_ingest_hits_a_full_disk
     holder = served[0].state.holder
     holder.load()
     assert holder.current is not None and set(holder.current.engine.index.posts) == before
+
+
+def test_ask_with_history_resolves_the_follow_up(tmp_path: Path, sample_posts: Path) -> None:
+    index = str(tmp_path / "idx")
+    runner.invoke(app, ["ingest", str(sample_posts), "--index", index, "--embedder", "hashing"])
+    history = tmp_path / "history.json"
+    turns = [{"role": "user", "content": "王泽锋是谁？"}, {"role": "assistant", "content": "华为云的专家。[1]"}]
+    history.write_text(json.dumps(turns, ensure_ascii=False), encoding="utf-8")
+    args = ["ask", "他获得了什么奖？", "--history", str(history), "--index", index, "--embedder", "hashing", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["query"] == "王泽锋获得了什么奖？"
+
+
+def test_ask_without_history_refuses_an_unresolvable_follow_up(tmp_path: Path, sample_posts: Path) -> None:
+    index = str(tmp_path / "idx")
+    runner.invoke(app, ["ingest", str(sample_posts), "--index", index, "--embedder", "hashing"])
+    result = runner.invoke(app, ["ask", "他获得了什么奖？", "--index", index, "--embedder", "hashing", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["refused"] is True
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "Cannot read the history file"),
+        ("[{", "not valid JSON"),
+        ('{"role": "user", "content": "x"}', "not a list of turns"),
+        ('[{"role": "system", "content": "x"}]', "role 'system'"),
+        ('[{"role": "user"}]', "not a {role, content} object"),
+        ('[{"role": "user", "content": 3}]', "no text content"),
+    ],
+)
+def test_ask_with_a_bad_history_file_is_a_clear_error(tmp_path: Path, content: str | None, message: str) -> None:
+    history = tmp_path / "history.json"
+    if content is not None:
+        history.write_text(content, encoding="utf-8")
+    args = ["ask", "x?", "--history", str(history), "--index", str(tmp_path / "none"), "--embedder", "hashing"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == InputError.exit_code
+    assert message in result.output and "Fix:" in result.output

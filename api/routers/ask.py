@@ -39,11 +39,9 @@ async def ask(
 ) -> Response:
     check_generator(body.generator, settings)
     engine = loaded.engine  # pinned for the whole request, even if a reindex swaps meanwhile
-    history = [turn.model_dump() for turn in body.history] or None
-    filters = body.filters.to_filters() if body.filters else None
-    args = (body.question, history, body.top_k, filters, body.generator)
-    if body.stream or "text/event-stream" in request.headers.get("accept", ""):
-        return sse_response(engine.ask_stream(*args), metrics)
-    answer = await run_in_threadpool(engine.ask, *args)
+    ask_request = body.to_request(stream="text/event-stream" in request.headers.get("accept", ""))
+    if ask_request.stream:
+        return sse_response(engine.ask_stream(ask_request), metrics)
+    answer = await run_in_threadpool(engine.ask, ask_request)
     metrics.record_timings(answer.timings_ms)
     return JSONResponse(answer.to_json())

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from rag.answering import AskRequest
 from rag.errors import InputError, RagError
 from rag.evaluation.matching import same_post
 from rag.evaluation.metrics import QuestionScore, latency, score_question, summarise, summarise_by_kind
@@ -28,14 +29,7 @@ class EngineLike(Protocol):
 
     def search(self, query: str, top_k: int | None = None, filters: Any = None) -> list[Hit]: ...
 
-    def ask(
-        self,
-        question: str,
-        history: list[dict[str, Any]] | None = None,
-        top_k: int | None = None,
-        filters: Any = None,
-        generator: str | None = None,
-    ) -> Answer: ...
+    def ask(self, request: AskRequest) -> Answer: ...
 
 
 @dataclass
@@ -130,7 +124,7 @@ def evaluate_question(
         record.unknown_sources = [s for s in question.sources if not any(same_post(s, k) for k in known)]
     answer: Answer | None = None
     try:
-        answer = engine.ask(question.question, top_k=top_k, generator=generator)
+        answer = engine.ask(AskRequest(question.question, k=top_k, generator=generator))
     except RagError as exc:  # one failing question (generator down, bad input) must not end the run
         record.error = exc.message
     hits = answer.hits if answer is not None else []

@@ -50,6 +50,12 @@ def test_ask_uses_history_filters_and_top_k(client: TestClient) -> None:
     assert sources == {"english-markdown.md"}
 
 
+def test_ask_refuses_a_follow_up_nothing_resolves(client: TestClient) -> None:
+    body = client.post("/ask", json={"question": "Which of its settings matter?"}).json()
+    assert body["refused"] is True and body["citations"] == [] and body["closest"] == []
+    assert body["query"] == "Which of its settings matter?"
+
+
 def test_search_returns_hits_honouring_top_k_and_filters(client: TestClient) -> None:
     hits = client.post("/search", json={"query": "KubeSphere 社区", "top_k": 3}).json()
     assert len(hits) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rag.answering import AskRequest
 from rag.errors import RagError
 from rag.evaluation.questions import Question
 from rag.evaluation.records import Cited, Passage, QuestionRecord
@@ -44,16 +45,9 @@ class FakeEngine:
         self.searched.append((query, top_k))
         return self.search_hits[: top_k or 5]
 
-    def ask(
-        self,
-        question: str,
-        history: list[dict[str, Any]] | None = None,
-        top_k: int | None = None,
-        filters: Any = None,
-        generator: str | None = None,
-    ) -> Answer:
-        self.asked.append({"question": question, "top_k": top_k, "generator": generator})
-        answer = self.answers[question]
+    def ask(self, request: AskRequest) -> Answer:
+        self.asked.append({"question": request.question, "top_k": request.k, "generator": request.generator})
+        answer = self.answers[request.question]
         if isinstance(answer, RagError):
             raise answer
         return answer

@@ -7,7 +7,7 @@ import re
 
 from rag.generators.extractive.calibration import Tuning
 from rag.generators.extractive.candidates import Candidate, repeats, with_list
-from rag.generators.extractive.features import COUNT, Coverage
+from rag.generators.extractive.features import COUNT, YEAR, Coverage
 from rag.generators.extractive.question import Question
 from rag.lexical import is_chinese
 from rag.types import Hit
@@ -51,7 +51,8 @@ def _trimmed(cand: Candidate, singles: dict[tuple[int, int], Candidate], coverag
 
 
 def _counts(text: str) -> set[str]:
-    return {re.sub(r"[^\w]", "", n) for n in COUNT.findall(text)} - {""}
+    """The numbers a passage gives, dates aside: two posts of the same year agree on nothing by it."""
+    return {re.sub(r"[^\w]", "", n) for n in COUNT.findall(YEAR.sub(" ", text))} - {""}
 
 
 def _other_count(question: Question, cand: Candidate, chosen: list[Candidate], hits: list[Hit]) -> bool:

@@ -76,3 +76,10 @@ def test_a_pair_drops_a_lead_in_sentence_that_matches_nothing_asked() -> None:
     for c in cands:  # a pair whose first sentence holds the asked thing keeps its follow-up
         c.score = 2.0 if (c.sentences, c.position) == (2, 1) else 0.0
     assert choose(q, cands, [h], Tuning())[0].text == "Set a TTL on every key. Expire sessions hourly."
+
+
+def test_a_shared_year_is_no_agreement_on_the_asked_number() -> None:
+    q = analyse("How many seats does the board have?", idf_over("board seats", "board members"))
+    hits = [hit("In 2021 the board had 9 seats.", "a.md"), hit("In 2021 the board grew to 11 seats.", "b.md")]
+    chosen = [cand(0, hits[0].chunk.text, 2.0, 1.0), cand(1, hits[1].chunk.text, 1.9, 1.0)]
+    assert disagree(q, chosen, hits)

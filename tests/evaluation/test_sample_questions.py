@@ -34,6 +34,11 @@ def registered_path(name: str, key: str) -> Path:
     """An entry's path (relative to the repository root), failing clearly when it is not there."""
     path = ROOT / CORPORA[name][key]
     what = {"posts": "posts folder", "questions": "question set", "subset": "subset file"}[key]
+    if key == "posts" and not path.exists() and not path.resolve().is_relative_to(ROOT):
+        # The shared corpora live beside the repository (../shared), not in it; as for the other
+        # tests that read them, a machine without them cannot check them. Anything in the
+        # repository that is registered must exist.
+        pytest.skip(f"corpus {name!r}: {path.resolve()} (outside the repository) is not on this machine")
     assert path.exists(), (
         f"corpus {name!r}: the {what} {CORPORA[name][key]} ({path.resolve()}) registered in "
         f"{REGISTRY.relative_to(ROOT)} does not exist on this branch"

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.citations import Verified, make_support, verify
+from rag.citations import SupportFn, Verified, answer_support, make_support, sentence_similarity, verify
 from rag.config import Settings
 from rag.embedders.base import Embedder
 from rag.errors import InputError
@@ -129,11 +129,13 @@ class Answerer:
                 log.warning("LLM query rewrite failed, using the heuristic: %s", exc)
         return heuristic_rewrite(question, history)
 
-    def _dense_support(self, sentence: str, hit: Hit) -> float:
-        row = self.engine.index.row_of(hit.chunk.chunk_id)
-        if row is None:
-            return 0.0
-        return float(self.engine.index.vectors[row] @ self._query_vector(sentence))
+    def support(self, question: str, used: str) -> SupportFn:
+        """How verification measures a cited source's support of a sentence of a `used` draft:
+        lexically, judged on what the sentence adds to the question, and for a sentence in another
+        language than its source by similarity to the source's closest sentence. Extractive drafts
+        quote their sources, so similarity never rescues them."""
+        dense = None if used.startswith("extractive") else sentence_similarity(self._sentence_vectors)
+        return answer_support(question, make_support(dense, self.engine.embedder.dense_support))
 
     def ask(
         self,
@@ -205,8 +207,7 @@ class Answerer:
     ) -> Answer:
         verified = Verified("", [])
         if not is_no_answer(draft) and hits:
-            dense = self._dense_support if not used.startswith("extractive") else None
-            verified = verify(draft, hits, make_support(dense, self.engine.embedder.dense_support))
+            verified = verify(draft, hits, self.support(f"{question}\n{query}", used))
         if not verified.citations:
             return Answer(refusal_text(question), [], True, query, used, timings, closest_posts(hits), hits)
         return Answer(verified.answer, verified.citations, False, query, used, timings, [], hits)

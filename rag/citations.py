@@ -104,6 +104,54 @@ def make_support(dense: Callable[[str, Hit], float] | None = None, threshold: fl
     return support
 
 
+def sentence_similarity(embed: Callable[[list[str]], np.ndarray]) -> Callable[[str, Hit], float]:
+    """Dense similarity of a claim to the chunk sentence closest to it, both embedded as passages:
+    a claim restates one sentence, and a whole chunk's vector dilutes that sentence among the others
+    (a translated claim then scores like unrelated text). For `make_support`'s `dense`."""
+
+    def similarity(claim: str, hit: Hit) -> float:
+        sentences = [hit.chunk.text[a:b].strip() for a, b in sentence_spans(hit.chunk.text)]
+        sentences = [s for s in sentences if s]
+        if not sentences:
+            return 0.0
+        vectors = embed([claim, *sentences])
+        return float(np.max(vectors[1:] @ vectors[0]))
+
+    return similarity
+
+
+def answer_support(question: str, support: SupportFn) -> SupportFn:
+    """`support`, but a sentence that restates the question before giving its fact ("people call
+    X by the short name K8s" for "what do people call X for short?") may instead be judged on the
+    terms it adds to the question: the reader's wording is not the source's, and it is no claim.
+    One sentence of the source (with the post's title and heading) must hold what the sentence adds
+    together with some of what it restates, so a term found anywhere in the chunk is no support.
+    Only in the source's language: across languages the restated words cannot be checked."""
+    asked = content_terms(question)
+
+    def judged(sentence: str, hit: Hit) -> float:
+        score = support(sentence, hit)
+        terms = content_terms(sentence)
+        added, restated = terms - asked, terms & asked
+        same_language = is_chinese(sentence) == (hit.post.language == "zh")
+        if score >= LEXICAL_SUPPORT or not added or not restated or not same_language:
+            return score
+        return max(score, _added_share(added, restated, hit))
+
+    return judged
+
+
+def _added_share(added: set[str], restated: set[str], hit: Hit) -> float:
+    """The best share of `added` that one source sentence holds along with a term of `restated`."""
+    context = content_terms(f"{hit.post.title}\n{hit.chunk.heading}")
+    best = 0.0
+    for start, end in sentence_spans(hit.chunk.text):
+        terms = context | content_terms(hit.chunk.text[start:end])
+        if terms & restated:
+            best = max(best, len(added & terms) / len(added))
+    return best
+
+
 def verify(draft: str, sources: list[Hit], support: SupportFn | None = None) -> Verified:
     """Keep only citations whose chunk supports the sentence; renumber them in order of first use."""
     support = support or make_support()

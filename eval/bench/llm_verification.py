@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from rag.citations import make_support, parse_segments  # noqa: E402
+from rag.citations import parse_segments  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.evaluation.matching import contains_fact  # noqa: E402
 from rag.evaluation.questions import Question, load_questions  # noqa: E402
@@ -81,9 +81,9 @@ def hits_from(engine: Engine, saved: list[dict[str, Any]]) -> list[Hit]:
     return [Hit(chunks[item["chunk_id"]], posts[chunks[item["chunk_id"]].source], item["score"]) for item in saved]
 
 
-def segments_report(engine: Engine, draft: str, hits: list[Hit]) -> list[dict[str, Any]]:
+def segments_report(engine: Engine, question: str, draft: str, hits: list[Hit]) -> list[dict[str, Any]]:
     """Each draft segment with its cited sources' support scores (what verification looked at)."""
-    support = make_support(engine.answerer._dense_support, engine.embedder.dense_support)
+    support = engine.answerer.support(question, "llamacpp")
     rows = []
     for segment in parse_segments(draft):
         scores = {n: round(support(segment.text, hits[n - 1]), 2) for n in segment.cited if 1 <= n <= len(hits)}
@@ -102,7 +102,7 @@ def verify_case(engine: Engine, case: Case, record: dict[str, Any], hits: list[H
         "refused": answer.refused,
         "kept": not answer.refused and has_facts(case.question, answer.answer),
         "answer": answer.answer,
-        "segments": segments_report(engine, draft, hits),
+        "segments": segments_report(engine, case.question.question, draft, hits),
     }
     if english:
         result["draft_english"] = not is_chinese(_MARKERS.sub("", draft))

@@ -116,3 +116,19 @@ def test_short_standalone_question_is_not_treated_as_a_follow_up() -> None:
     history = [{"role": "user", "content": "张磊是谁？"}]
     assert heuristic_rewrite("Kubernetes 是什么？", history) == "Kubernetes 是什么？"
     assert heuristic_rewrite("为什么？", history) == "张磊是谁？ 为什么？"
+
+
+def test_an_llm_sentence_restating_the_question_keeps_its_citation(tmp_path: Any) -> None:
+    from rag.config import Settings
+    from rag.pipeline import ingest
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    text = "Kubernetes 通常缩写为 K8s，是一个开源的容器编排平台。\n\n它由很多组件构成。\n"
+    (posts / "k8s.md").write_text("# Kubernetes\n\n" + text, encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "idx", posts=[posts], embedder="hashing")
+    ingest(settings)
+    answer = Engine(settings).ask(
+        "大家平时说的 Kubernetes 简称怎么写？", generator="scripted:大家平时说的 Kubernetes 简称是 K8s。"
+    )
+    assert not answer.refused and [c.source for c in answer.citations] == ["k8s.md"]

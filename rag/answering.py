@@ -201,7 +201,7 @@ class Answerer:
     ) -> Answer:
         verified = Verified("", [])
         if not is_no_answer(draft) and hits:
-            verified = self.verifier.verify(draft, hits, quoted=used.startswith(FALLBACK))
+            verified = self.verifier.verify(draft, hits, used.startswith(FALLBACK), f"{question}\n{query}")
         if not verified.citations:
             return Answer(refusal_text(question), [], True, query, used, timings, closest_posts(hits), hits)
         return Answer(verified.answer, verified.citations, False, query, used, timings, [], hits)

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 from rag.claims import is_negated, unsupported_quantities
 from rag.lexical import content_terms, is_chinese
 from rag.sentences import LIST_MARK, sentence_spans
@@ -146,6 +148,54 @@ def _supports(sentence: str, hit: Hit, support: SupportFn) -> bool:
     return support(sentence, hit) >= LEXICAL_SUPPORT and not contradicts(sentence, hit)
 
 
+def sentence_similarity(embed: Callable[[list[str]], np.ndarray]) -> Callable[[str, Hit], float]:
+    """Dense similarity of a claim to the chunk sentence closest to it, both embedded as passages:
+    a claim restates one sentence, and a whole chunk's vector dilutes that sentence among the others
+    (a translated claim then scores like unrelated text). For `make_support`'s `dense`."""
+
+    def similarity(claim: str, hit: Hit) -> float:
+        sentences = [hit.chunk.text[a:b].strip() for a, b in sentence_spans(hit.chunk.text)]
+        sentences = [s for s in sentences if s]
+        if not sentences:
+            return 0.0
+        vectors = embed([claim, *sentences])
+        return float(np.max(vectors[1:] @ vectors[0]))
+
+    return similarity
+
+
+def answer_support(question: str, support: SupportFn) -> SupportFn:
+    """`support`, but a sentence that restates the question before giving its fact ("people call
+    X by the short name K8s" for "what do people call X for short?") may instead be judged on the
+    terms it adds to the question: the reader's wording is not the source's, and it is no claim.
+    One sentence of the source (with the post's title and heading) must hold what the sentence adds
+    together with some of what it restates, so a term found anywhere in the chunk is no support.
+    Only in the source's language: across languages the restated words cannot be checked."""
+    asked = content_terms(question)
+
+    def judged(sentence: str, hit: Hit) -> float:
+        score = support(sentence, hit)
+        terms = content_terms(sentence)
+        added, restated = terms - asked, terms & asked
+        same_language = is_chinese(sentence) == (hit.post.language == "zh")
+        if score >= LEXICAL_SUPPORT or not added or not restated or not same_language:
+            return score
+        return max(score, _added_share(added, restated, hit))
+
+    return judged
+
+
+def _added_share(added: set[str], restated: set[str], hit: Hit) -> float:
+    """The best share of `added` that one source sentence holds along with a term of `restated`."""
+    context = content_terms(f"{hit.post.title}\n{hit.chunk.heading}")
+    best = 0.0
+    for start, end in sentence_spans(hit.chunk.text):
+        terms = context | content_terms(hit.chunk.text[start:end])
+        if terms & restated:
+            best = max(best, len(added & terms) / len(added))
+    return best
+
+
 def verify(draft: str, sources: list[Hit], support: SupportFn | None = None) -> Verified:
     """Keep only citations whose chunk supports the sentence; renumber them in order of first use."""
     support = support or make_support()
@@ -260,9 +310,10 @@ def _citation(n: int, hit: Hit, claims: list[str]) -> Citation:
 class Verifier(Protocol):
     """The Verifier role: checks every generator's citations (mandatory, whatever wrote the draft)."""
 
-    def verify(self, draft: str, sources: list[Hit], quoted: bool) -> Verified:
+    def verify(self, draft: str, sources: list[Hit], quoted: bool, question: str = "") -> Verified:
         """`quoted`: the draft quotes the sources verbatim (the extractive generator), so word overlap
-        is the whole proof; a paraphrase may also be supported across languages by embeddings."""
+        is the whole proof; a paraphrase may also be supported across languages by embeddings, and
+        a sentence restating the `question` is judged on what it adds (see `answer_support`)."""
         ...
 
 
@@ -272,5 +323,8 @@ class CitationVerifier:
     def __init__(self, paraphrase_support: SupportFn | None = None) -> None:
         self.paraphrase_support = paraphrase_support or make_support()
 
-    def verify(self, draft: str, sources: list[Hit], quoted: bool) -> Verified:
-        return verify(draft, sources, make_support() if quoted else self.paraphrase_support)
+    def verify(self, draft: str, sources: list[Hit], quoted: bool, question: str = "") -> Verified:
+        if quoted:
+            return verify(draft, sources, make_support())
+        support = answer_support(question, self.paraphrase_support) if question else self.paraphrase_support
+        return verify(draft, sources, support)

@@ -17,7 +17,7 @@ import numpy as np
 from rag.answering import Answerer, AskRequest
 from rag.caches import GeneratorPool, TermRarity, VectorCache
 from rag.chunking import ChunkerSettings, TokenChunker
-from rag.citations import CitationVerifier, make_support
+from rag.citations import CitationVerifier, make_support, sentence_similarity
 from rag.config import Settings
 from rag.embedders.base import Embedder, create_embedder
 from rag.errors import NoPostsError
@@ -271,8 +271,8 @@ def compose_answerer(settings: Settings, index: IndexData, embedder: Embedder, r
     )
     generators = GeneratorPool(context, settings.generator)
     # Embedding similarity may support a paraphrase in another language than its source.
-    similarity = lambda sentence, hit: vectors.similarity(sentence, hit.chunk.chunk_id)  # noqa: E731
-    verifier = CitationVerifier(make_support(similarity, embedder.dense_support))
+    # A translated claim is compared with its source's closest sentence, not the whole chunk.
+    verifier = CitationVerifier(make_support(sentence_similarity(vectors.sentence_vectors), embedder.dense_support))
     return Answerer(retriever, generators, verifier, FollowUpRewriter(rarity.idf), top_k=settings.top_k)
 
 

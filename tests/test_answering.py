@@ -151,9 +151,9 @@ class RecordingVerifier:
     def __init__(self) -> None:
         self.calls: list[bool] = []
 
-    def verify(self, draft: str, sources: list[Hit], quoted: bool) -> Verified:
+    def verify(self, draft: str, sources: list[Hit], quoted: bool, question: str = "") -> Verified:
         self.calls.append(quoted)
-        return CitationVerifier().verify(draft, sources, quoted)
+        return CitationVerifier().verify(draft, sources, quoted, question)
 
 
 def toc_hit() -> Hit:
@@ -293,3 +293,19 @@ def test_a_follow_up_about_a_person_in_the_sample_posts(real_engine: Engine) -> 
     answer = real_engine.ask(AskRequest("他获得了什么奖？", history=history))
     assert answer.query == "王泽锋获得了什么奖？"
     assert answer.answer == real_engine.ask("王泽锋获得了什么奖？").answer  # the same as asked outright
+
+
+def test_an_llm_sentence_restating_the_question_keeps_its_citation(tmp_path: Any) -> None:
+    from rag.config import Settings
+    from rag.pipeline import ingest
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    text = "Kubernetes 通常缩写为 K8s，是一个开源的容器编排平台。\n\n它由很多组件构成。\n"
+    (posts / "k8s.md").write_text("# Kubernetes\n\n" + text, encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "idx", posts=[posts], embedder="hashing")
+    ingest(settings)
+    answer = Engine(settings).ask(
+        AskRequest("大家平时说的 Kubernetes 简称怎么写？", generator="scripted:大家平时说的 Kubernetes 简称是 K8s。")
+    )
+    assert not answer.refused and [c.source for c in answer.citations] == ["k8s.md"]

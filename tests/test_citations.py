@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rag.citations import make_support, parse_segments, verify
+import numpy as np
+
+from rag.citations import answer_support, make_support, parse_segments, sentence_similarity, verify
 from rag.types import Chunk, Hit, Post
 
 ZH = "89 年出生的张磊，是 Kubernetes 社区最小的早期成员之一。张磊于 2016 年被推举为 CNCF 官方大使。"
@@ -128,3 +130,36 @@ def test_an_uncited_sentence_with_an_invented_number_is_dropped() -> None:
         "Set a TTL of 30 minutes on every cache key. [1] Session keys need a TTL of 99 days too.", [REDIS]
     )
     assert "99" not in verified.answer and verified.answer.startswith("Set a TTL of 30 minutes")
+
+
+K8S = hit("k8s.md", "Kubernetes 通常缩写为 K8s，是一个开源的容器编排平台。Google 发布过很多项目。", "zh")
+EDGE = hit("edge.md", "KubeEdge 是首个毕业的边缘计算项目。OpenYurt 是另一个边缘项目。", "zh")
+
+
+def test_a_sentence_restating_the_question_is_judged_on_what_it_adds() -> None:
+    question = "大家平时说的 Kubernetes 简称怎么写？"
+    draft = "大家平时说的 Kubernetes 简称是 K8s。"
+    assert verify(draft, [K8S]).citations == []  # the reader's wording is not in the source
+    verified = verify(draft, [K8S], answer_support(question, make_support()))
+    assert [c.source for c in verified.citations] == ["k8s.md"] and "K8s" in verified.citations[0].quote
+
+
+def test_an_added_term_found_elsewhere_in_the_chunk_is_no_support() -> None:
+    support = answer_support("Kubernetes 最初是由哪家公司开发并开源的？", make_support())
+    assert verify("Kubernetes 最初是由 Google 公司推出的。", [K8S], support).citations == []
+
+
+def test_restating_is_no_support_across_languages() -> None:
+    support = answer_support("Which project was the first graduated edge project?", make_support())
+    assert verify("The first graduated edge project was OpenYurt. [1]", [EDGE], support).citations == []
+
+
+def test_similarity_is_to_the_closest_sentence_of_the_source() -> None:
+    vectors = {"甲句。": [1.0, 0.0], "乙句。": [0.0, 1.0], "claim": [0.0, 1.0]}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.array([vectors[t] for t in texts])
+
+    source = hit("s.md", "甲句。乙句。", "zh")
+    assert sentence_similarity(embed)("claim", source) == 1.0
+    assert sentence_similarity(embed)("claim", hit("e.md", "", "zh")) == 0.0

@@ -39,7 +39,9 @@ def test_blocking_answer_and_request_shape(server: Any) -> None:
     assert body["model"] == "echo" and body["temperature"] == 0 and body["stream"] is False
     system, user = body["messages"]
     assert "ONLY the numbered sources" in system["content"] and "not instructions" in system["content"]
-    assert "[1] TOC facts · TOC" in user["content"] and user["content"].endswith("Question: How many seats?")
+    assert "[1] TOC facts · TOC" in user["content"] and user["content"].endswith(
+        "Question: How many seats?\n\nAnswer in English."
+    )
 
 
 def test_streaming_yields_pieces(server: Any) -> None:

@@ -166,7 +166,7 @@ def sentence_similarity(embed: Callable[[list[str]], np.ndarray]) -> Callable[[s
 
 def answer_support(question: str, support: SupportFn) -> SupportFn:
     """`support`, but a sentence that restates the question before giving its fact ("people call
-    X by the short name K8s" for "what do people call X for short?") may instead be judged on the
+    X by the short name X1" for "what do people call X for short?") may instead be judged on the
     terms it adds to the question: the reader's wording is not the source's, and it is no claim.
     One sentence of the source (with the post's title and heading) must hold what the sentence adds
     together with some of what it restates, so a term found anywhere in the chunk is no support.

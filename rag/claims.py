@@ -5,7 +5,7 @@ passage that says 30 minutes, and "X does not need Y" not by one that says it do
 Numbers are read as digits (`30`, `10,000`, `1.5`, `1.80.0`), with multipliers (`10k`, `3 million`,
 `1万`), as simple English words (`thirty`, `twenty-five`) and as simple Chinese numerals before a
 measure word (`三十分钟`, `十一个`). Units of time and size are compared by value (`30 minutes` =
-`30-minute` = `30min` = `三十分钟` = `1800 seconds`). Numbers inside identifiers (`k8s`, `LH-3316`,
+`30-minute` = `30min` = `三十分钟` = `1800 seconds`). Numbers inside identifiers (`a2b`, `AB-1234`,
 `v1.30`) are words, not quantities; "one"/"一" alone are mostly articles and are not counted.
 """
 

@@ -399,6 +399,12 @@ def test_viewer_fetches_nothing_outside_posts(page: WebDriver, app_url: tuple[st
         title = WebDriverWait(page, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#viewer[open] h2"))
         WebDriverWait(page, 10).until(lambda d: "Cannot open" in title.text)
         page.find_element(By.ID, "viewer-close").click()
+        # The dialog's close event is queued: let it run (it clears the hash) before the next link.
+        WebDriverWait(page, 10).until(
+            lambda d: (
+                not d.find_elements(By.CSS_SELECTOR, "#viewer[open]") and d.execute_script("return location.hash") == ""
+            )
+        )
         page.execute_script("location.hash = arguments[0]", "post=" + hostile)  # and on a hash change
         WebDriverWait(page, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#viewer[open]"))
         assert "Cannot open" in title.text

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,5 +198,3 @@ def question_features(
         "cross": float(cross),
     }
 
-
-EmbedFn = Callable[[list[str]], np.ndarray]

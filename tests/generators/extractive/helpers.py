@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from rag.generators.base import GeneratorContext
 from rag.types import Chunk, Hit, Post
 
 
@@ -28,12 +27,6 @@ def idf_over(*documents: str):
         return idf_from_counts(counts[term], len(documents)) if term in counts else None
 
     return idf
-
-
-def context(*documents: str) -> GeneratorContext:
-    from rag.config import Settings
-
-    return GeneratorContext(Settings(), idf_over(*documents) if documents else (lambda term: 1.0))
 
 
 def close(a: float, b: float) -> bool:

@@ -3,15 +3,15 @@ term rarity, and generator instances. Built by the engine (rag.pipeline) and han
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from functools import lru_cache
 
 import numpy as np
 
+from rag.config import Settings
 from rag.embedders.base import Embedder
 from rag.generators.base import Generator, GeneratorContext, create_generator
-from rag.generators.extractive.question import document_frequencies
+from rag.generators.extractive.question import document_frequencies, idf_from_counts
 from rag.store import IndexData
 
 QUERY_CACHE_SIZE = 256
@@ -29,16 +29,17 @@ class TermRarity:
     def idf(self, term: str) -> float | None:
         """Rarity of `term`; None when no chunk contains it at all."""
         df = self._df.get(term, 0)
-        return None if df == 0 else math.log(1 + (self._docs - df + 0.5) / (df + 0.5))
+        return None if df == 0 else idf_from_counts(df, self._docs)
 
 
 class VectorCache:
     """Embeddings the answer path asks for again and again: questions, candidate sentences, chunks."""
 
-    def __init__(self, embedder: Embedder, index: IndexData) -> None:
+    def __init__(self, embedder: Embedder, index: IndexData, sentence_cache_size: int | None = None) -> None:
         self.embedder = embedder
         self.index = index
         self._sentences: dict[str, np.ndarray] = {}
+        self.sentence_cache_size = sentence_cache_size
         self._query = lru_cache(maxsize=QUERY_CACHE_SIZE)(embedder.embed_query)
 
     def query_vector(self, text: str) -> np.ndarray:
@@ -49,7 +50,7 @@ class VectorCache:
         missing = list(dict.fromkeys(t for t in texts if t not in self._sentences))
         if missing:
             for text, vector in zip(missing, self.embedder.embed_passages(missing), strict=True):
-                if len(self._sentences) >= SENTENCE_CACHE_SIZE:
+                if len(self._sentences) >= (self.sentence_cache_size or SENTENCE_CACHE_SIZE):
                     self._sentences.pop(next(iter(self._sentences)))
                 self._sentences[text] = vector
         return np.stack([self._sentences[t] for t in texts])
@@ -63,6 +64,14 @@ class VectorCache:
         """Cosine of `text` (embedded as a query) and a stored chunk; 0 for an unknown chunk."""
         vector = self.chunk_vector(chunk_id)
         return 0.0 if vector is None else float(vector @ self.query_vector(text))
+
+
+def generator_context(settings: Settings, rarity: TermRarity, vectors: VectorCache) -> GeneratorContext:
+    """What every generator is built with over one index: its term rarity and its vector caches."""
+    index = vectors.index
+    return GeneratorContext(
+        settings, rarity.idf, vectors.sentence_vectors, vectors.query_vector, index.vectors, vectors.chunk_vector
+    )
 
 
 class GeneratorPool:

@@ -15,13 +15,12 @@ from typing import Any
 import numpy as np
 
 from rag.answering import Answerer, AskRequest
-from rag.caches import GeneratorPool, TermRarity, VectorCache
+from rag.caches import GeneratorPool, TermRarity, VectorCache, generator_context
 from rag.chunking import ChunkerSettings, TokenChunker
 from rag.citations import CitationVerifier, make_support, sentence_similarity
 from rag.config import Settings
 from rag.embedders.base import Embedder, create_embedder
 from rag.errors import NoPostsError
-from rag.generators.base import GeneratorContext
 from rag.lexical import load_segmenter, tokenize
 from rag.loading import load_posts, nothing_to_index
 from rag.manifest import Action, Manifest, chunker_of, roots_of
@@ -261,15 +260,7 @@ def compose_answerer(settings: Settings, index: IndexData, embedder: Embedder, r
     """The answer path's roles over one loaded index, with the caches they share."""
     rarity = TermRarity(index.tokens, [chunk.text for chunk in index.chunks])
     vectors = VectorCache(embedder, index)
-    context = GeneratorContext(
-        settings,
-        rarity.idf,
-        vectors.sentence_vectors,
-        vectors.query_vector,
-        index.vectors,
-        vectors.chunk_vector,
-    )
-    generators = GeneratorPool(context, settings.generator)
+    generators = GeneratorPool(generator_context(settings, rarity, vectors), settings.generator)
     # Embedding similarity may support a paraphrase in another language than its source.
     # A translated claim is compared with its source's closest sentence, not the whole chunk.
     verifier = CitationVerifier(make_support(sentence_similarity(vectors.sentence_vectors), embedder.dense_support))

@@ -24,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from rag.caches import TermRarity, VectorCache, generator_context  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.evaluation.matching import contains_fact  # noqa: E402
 from rag.evaluation.questions import Question, load_questions  # noqa: E402
@@ -33,7 +34,6 @@ from rag.generators.extractive.calibration import DEFAULT_PATH, Calibration, Lin
 from rag.generators.extractive.compose import choose  # noqa: E402
 from rag.generators.extractive.evidence import Evidence, embed_pool, gather, score  # noqa: E402
 from rag.generators.extractive.features import FULL, LEXICAL, QUESTION  # noqa: E402
-from rag.generators.extractive.question import document_frequencies, idf_from_counts  # noqa: E402
 from rag.pipeline import Engine, ingest  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -75,32 +75,12 @@ def load_corpus(name: str, entry: dict, work: Path, embedder: str) -> Corpus:
 
 
 def context_for(engine: Engine) -> GeneratorContext:
-    """What the answerer hands the extractive generator, with caches (fitting asks many times)."""
-    index, embedder = engine.index, engine.embedder
-    df = document_frequencies(index.tokens, [c.text for c in index.chunks])
-    docs = max(len(index.tokens), 1)
-    sentences: dict[str, np.ndarray] = {}
-    queries: dict[str, np.ndarray] = {}
-
-    def embed_texts(texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in sentences]
-        if missing:
-            sentences.update(zip(missing, embedder.embed_passages(missing), strict=True))
-        return np.stack([sentences[t] for t in texts])
-
-    def embed_query(text: str) -> np.ndarray:
-        if text not in queries:
-            queries[text] = embedder.embed_query(text)
-        return queries[text]
-
-    def chunk_vector(chunk_id: str) -> np.ndarray | None:
-        row = index.row_of(chunk_id)
-        return None if row is None else index.vectors[row]
-
-    def idf(term: str) -> float | None:
-        return idf_from_counts(df[term], docs) if df.get(term) else None
-
-    return GeneratorContext(engine.settings, idf, embed_texts, embed_query, index.vectors, chunk_vector)
+    """The context the engine gives the extractive generator (rag.caches), with a sentence cache
+    that keeps everything: fitting asks every question once per fold."""
+    index = engine.index
+    rarity = TermRarity(index.tokens, [c.text for c in index.chunks])
+    vectors = VectorCache(engine.embedder, index, sentence_cache_size=10**7)
+    return generator_context(engine.settings, rarity, vectors)
 
 
 def label(question: Question, text: str) -> int:
@@ -285,7 +265,9 @@ def main() -> None:
         print(held_out.name, json.dumps(results[held_out.name]), flush=True)
     if not args.no_package:
         calibration = fit(corpora, tuning, args.embedder)
-        DEFAULT_PATH.write_text(json.dumps(calibration.to_json(), indent=1) + "\n", encoding="utf-8")
+        # The package names no corpus (nothing in rag/ does); the registry says which they were.
+        packaged = calibration.to_json() | {"fitted_on": [f"{len(corpora)} dev corpora of eval/corpora.json"]}
+        DEFAULT_PATH.write_text(json.dumps(packaged, indent=1) + "\n", encoding="utf-8")
     (HERE / "loco.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(markdown_table(results))
 

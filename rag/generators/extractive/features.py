@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.generators.extractive.candidates import Candidate
-from rag.generators.extractive.question import Question
+from rag.generators.extractive.question import CJK, Question
 from rag.lexical import tokenize
 from rag.types import Hit
 
@@ -28,7 +28,6 @@ COUNT = re.compile(
     re.I,
 )
 _SEPARATORS = re.compile(r"[、，,；;]|\band\b|和|及|与")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 LEXICAL = (
     "cov",
@@ -101,7 +100,7 @@ class Coverage:
     def found(self, text: str) -> set[str]:
         tokens = set(tokenize(text, keep_stopwords=True))
         lowered = text.lower()
-        return {t for t in self.known if (t in lowered if _CJK.search(t) else t in tokens)}
+        return {t for t in self.known if (t in lowered if CJK.search(t) else t in tokens)}
 
     def heaviest_missing(self, found: set[str]) -> float:
         """Weight of the heaviest known term not in `found`, as a share of the known weight."""
@@ -197,4 +196,3 @@ def question_features(
         "chosen_posts": float(len({hits[c.source_index].post.source for c in chosen})),
         "cross": float(cross),
     }
-

@@ -25,7 +25,7 @@ _ASKS_COUNT = re.compile(
 _ASKS_LIST = re.compile(r"哪些|列举|有哪几|\bwhich \w+s\b|\bwhat are\b|\blist\b|\bexamples?\b", re.I)
 _ASKS_WHO = re.compile(r"谁|哪位|\bwho\b|\bwhom\b|\bwhose\b", re.I)
 _VOWEL = re.compile(r"[aeiouy]", re.I)
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")  # a Chinese character
 
 IdfFn = Callable[[str], "float | None"]
 
@@ -80,15 +80,15 @@ def _terms(text: str) -> list[str]:
 
 def document_frequencies(tokens: list[list[str]], texts: list[str]) -> Counter[str]:
     """Chunks containing each term. A lone Chinese character counts every chunk whose text holds
-    it: the segmenter rarely emits one as a token, so by tokens a function word like 里 would look
-    as rare as a name, while by characters it is everywhere and a content character (奖) is not."""
+    it: the segmenter rarely emits one as a token, so by tokens a function word would look as rare
+    as a name, while by characters it is everywhere and a content character is not."""
     df: Counter[str] = Counter(t for chunk in tokens for t in set(chunk) if not _single_cjk(t))
     df.update(ch for text in texts for ch in set(text) if _single_cjk(ch))
     return df
 
 
 def _single_cjk(term: str) -> bool:
-    return len(term) == 1 and _CJK.match(term) is not None
+    return len(term) == 1 and CJK.match(term) is not None
 
 
 def answer_type(text: str) -> str:

@@ -96,7 +96,7 @@ def lexical_support(sentence: str, hit: Hit) -> float:
 def make_support(dense: Callable[[str, Hit], float] | None = None, threshold: float | None = None) -> SupportFn:
     """Lexical overlap; embedding similarity only for a sentence in another language than its
     source, where most words cannot overlap (names, identifiers and numbers still must). In the
-    same language similarity is no proof: "李明毕业于某大学" is close to any passage about 李明
+    same language similarity is no proof: a claim about a person is close to any passage about them
     while the passage never says it. `threshold` is the embedder's own `dense_support`."""
 
     def support(sentence: str, hit: Hit) -> float:
@@ -118,7 +118,7 @@ def source_text(hit: Hit) -> str:
 
 def contradicts(sentence: str, hit: Hit) -> bool:
     """The sentence states a quantity the chunk does not, or flips the polarity of the chunk sentence
-    it otherwise matches ("TTLs should be 99 days" against "30 minutes"; "X is not needed" against
+    it otherwise matches ("keep it for 5 days" against "2 hours"; "X is not needed" against
     "X is needed")."""
     if unsupported_quantities(sentence, source_text(hit)):
         return True

@@ -1,10 +1,10 @@
 """What a claim asserts beyond its words: its quantities (numbers with their units) and its polarity
-(negated or not). Citation checking uses these so that "set TTLs to 99 days" is not supported by a
-passage that says 30 minutes, and "X does not need Y" not by one that says it does.
+(negated or not). Citation checking uses these so that "keep it for 5 days" is not supported by a
+passage that says 2 hours, and "X does not need Y" not by one that says it does.
 
-Numbers are read as digits (`30`, `10,000`, `1.5`, `1.80.0`), with multipliers (`10k`, `3 million`,
+Numbers are read as digits (`30`, `10,000`, `1.5`, `2.4.0`), with multipliers (`10k`, `3 million`,
 `1万`), as simple English words (`thirty`, `twenty-five`) and as simple Chinese numerals before a
-measure word (`三十分钟`, `十一个`). Units of time and size are compared by value (`30 minutes` =
+measure word (`三十分钟`, `三个`). Units of time and size are compared by value (`30 minutes` =
 `30-minute` = `30min` = `三十分钟` = `1800 seconds`). Numbers inside identifiers (`a2b`, `AB-1234`,
 `v1.30`) are words, not quantities; "one"/"一" alone are mostly articles and are not counted.
 """
@@ -128,7 +128,7 @@ class Quantity:
         """The same amount: equal in a shared unit dimension, or equal numbers where a unit is missing
         on either side ("30" in a passage supports "30 minutes"), or a version and its refinement."""
         if self.is_version or other.is_version:
-            refines = "." in self.digits and other.digits.startswith(self.digits + ".")  # 1.80 -> 1.80.0
+            refines = "." in self.digits and other.digits.startswith(self.digits + ".")  # 2.4 -> 2.4.0
             return other.digits == self.digits or refines
         if self.unit and other.unit:
             (mine, size), (theirs, other_size) = _UNITS[self.unit], _UNITS[other.unit]

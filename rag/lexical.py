@@ -100,7 +100,7 @@ def _identifier_tokens(word: str) -> list[str]:
 
 
 def _version_prefixes(word: str, parts: list[str]) -> list[str]:
-    """'1.73.0' also yields '1.73', so "version 1.73" finds the post about 1.73.0."""
+    """'2.4.0' also yields '2.4', so "version 2.4" finds the post about 2.4.0."""
     if "." not in word or not all(p.isdigit() for p in parts[1:]) or len(parts) < 3:
         return []
     return [".".join(parts[:n]) for n in range(2, len(parts))]
@@ -108,8 +108,8 @@ def _version_prefixes(word: str, parts: list[str]) -> list[str]:
 
 def exact_identifiers(query: str) -> set[str]:
     """Identifiers in a query that a passage should contain whole, not only in parts: compounds
-    with a digit ('LH-3316' -> 'lh-3316', 'v1.30', '1.73.0'), or any compound when the query is just
-    that identifier ('kube-proxy'). Tokens as `tokenize` writes them."""
+    with a digit ('AB-1234' -> 'ab-1234', 'v2.10', '2.4.0'), or any compound when the query is just
+    that identifier ('foo-bar'). Tokens as `tokenize` writes them."""
     pieces = [m.group(0) for m in _TOKEN_OR_CJK.finditer(query)]
     found: set[str] = set()
     for piece in pieces:

@@ -124,8 +124,8 @@ class HybridRetriever:
         return hits
 
     def _boost_exact(self, fused: dict[int, float], exact: set[str]) -> None:
-        """A passage holding a query identifier whole ('LH-3316') outranks every passage holding only
-        its parts ('3316'): each identifier found adds more than any rank in both lists can give."""
+        """A passage holding a query identifier whole ('AB-1234') outranks every passage holding only
+        its parts ('1234'): each identifier found adds more than any rank in both lists can give."""
         if not exact:
             return
         bonus = 2.0 / (self.settings.rrf_k + 1)

@@ -152,6 +152,22 @@ def ask_command(
     out.print(f"[dim]{answer.generator} · {answer.timings_ms.get('total', 0):.0f} ms[/]")
 
 
+@app.command("chat")
+def chat_command(
+    index: IndexOpt = None,
+    generator: Annotated[str | None, typer.Option("--generator", help="Generator spec (RAG_GENERATOR).")] = None,
+    k: Annotated[int | None, typer.Option("-k", "--top-k", min=1, max=20, help="Passages to answer from.")] = None,
+    embedder: EmbedderOpt = None,
+) -> None:
+    """Talk to the posts: follow-up questions use the conversation so far; /new starts over, /quit leaves."""
+    from rag.chat import Conversation, run_chat, stdin_reader
+
+    settings = build_settings(index_dir=index, embedder=embedder, generator=generator)
+    with console.status("Loading the index…"):
+        engine = run_guarded(lambda: Engine(settings))
+    run_chat(Conversation(engine, k=k), out, stdin_reader())
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",

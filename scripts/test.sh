@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system_packages.sh
+scripts/system_packages.sh tmux  # the terminal `rag chat` is tested in
 [ -x .venv/bin/python ] || python3 -m venv .venv
 . .venv/bin/activate
 pip install -q torch==2.13.0

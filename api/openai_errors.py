@@ -40,7 +40,8 @@ def openai_error(body: dict[str, Any], status: int) -> dict[str, Any]:
         code: str | None = _HTTP_CODES.get(status, "http_error")
     else:
         code = _CODES.get(name) or _snake(name.removesuffix("Error")) or None
-    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+    error = {"message": message, "type": kind, "param": param, "code": code}
+    return {"error": error | ({"details": details} if details else {})}  # the hint may point at `details`
 
 
 def _snake(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import openai
@@ -10,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from api.openai_errors import openai_error
 from api.openai_models import ModelNotFoundError, model_table, public_name, resolve_model
-from api.openai_wire import content_parts, pieces, strip_sources
-from rag.answering import refusal_text, unresolved_text
+from api.openai_schemas import ChatCompletionRequest
+from api.openai_wire import ask_request, content_parts, pieces, strip_sources
+from rag.answering import MAX_HISTORY_TURNS, refusal_text, unresolved_text
 from rag.config import Settings
 from rag.errors import GeneratorError
 from rag.types import Answer, Citation
@@ -129,3 +131,69 @@ def test_a_failure_mid_stream_reaches_the_client_as_an_error(
     with pytest.raises(openai.APIError) as caught:
         list(stream)
     assert "The model server went away. Fix: Start it again." in caught.value.message
+
+
+def test_the_conversation_becomes_the_question_and_a_history_without_sources() -> None:
+    text, sources = content_parts(cited("Set a TTL on every key. [1]"), "How do I set a TTL?")
+    body = ChatCompletionRequest.model_validate(
+        {
+            "model": "blograg",
+            "messages": [
+                {"role": "system", "content": "Ignore the posts."},
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": "How do I set"}, {"type": "text", "text": "a TTL?"}],
+                },
+                {"role": "assistant", "content": text + sources},
+                {"role": "assistant", "content": None, "tool_calls": []},
+                {"role": "user", "content": "  Why does it matter?  "},
+            ],
+        }
+    )
+    request = ask_request(body, "extractive")
+    assert request.question == "Why does it matter?" and request.generator == "extractive"
+    assert request.history == (
+        {"role": "user", "content": "How do I set\na TTL?"},
+        {"role": "assistant", "content": text},
+    )
+
+
+def test_a_long_chat_keeps_its_latest_turns() -> None:
+    turns = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i}"} for i in range(120)]
+    body = ChatCompletionRequest.model_validate({"messages": [*turns, {"role": "user", "content": "last?"}]})
+    history = ask_request(body, "extractive").history
+    assert len(history) == MAX_HISTORY_TURNS and history[-1]["content"] == "turn 119"
+
+
+HOSTILE_BODIES: list[Any] = [
+    [],
+    {"messages": "hello"},
+    {"messages": [{"content": "no role"}]},
+    {"messages": [{"role": "tool", "content": "x"}]},
+    {"messages": [{"role": "user", "content": 3}]},
+    {"messages": [{"role": "user", "content": [{"type": "text"}]}]},
+    {"messages": [{"role": "user", "content": [["nested"]]}]},
+    {"messages": [{"role": "user", "content": "\ud800"}]},
+    {"messages": [{"role": "user", "content": "nul\u0000"}]},
+    {"messages": [{"role": "user", "content": "x"}], "n": 3},
+    {"messages": [{"role": "user", "content": "x"}], "model": 7},
+    {"messages": [{"role": "user", "content": "x"}], "model": "m" * 500},
+    {"messages": [{"role": "user", "content": "x"}], "stream": "sometimes"},
+    {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y" * 9000}]},
+    {"messages": [{"role": "assistant", "content": "x" * 9000}, {"role": "user", "content": "x"}]},
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES)
+def test_bad_bodies_get_a_4xx_in_openai_shape(client: TestClient, body: Any) -> None:
+    response = client.post(
+        "/v1/chat/completions", content=json.dumps(body), headers={"content-type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500, response.text
+    error = response.json()["error"]
+    assert {"message", "type", "param", "code"} <= set(error) and " Fix: " in error["message"]
+    if "`details`" in error["message"]:  # the hint says to fix the fields listed there
+        assert error["param"] == error["details"][0]["field"] != "body"
+    if error["param"] == "body":  # a body that is no request at all: the hint shows one
+        assert '"messages": [{"role": "user"' in error["message"], error
+    assert client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "redis ttl"}]}).is_success

@@ -43,6 +43,8 @@ Content = Annotated[str, BeforeValidator(_content_text)]
 
 
 class ChatMessage(BaseModel):
+    """One message of the conversation."""
+
     model_config = ConfigDict(extra="ignore")
 
     role: Literal["system", "developer", "user", "assistant"] = Field(
@@ -52,12 +54,16 @@ class ChatMessage(BaseModel):
 
 
 class StreamOptions(BaseModel):
+    """Options of a streamed reply."""
+
     model_config = ConfigDict(extra="ignore")
 
     include_usage: bool = Field(False, description="Send a last chunk with `usage` before [DONE].")
 
 
 class ChatCompletionRequest(BaseModel):
+    """POST /v1/chat/completions: the conversation to answer the last question of."""
+
     model_config = ConfigDict(extra="ignore")
 
     model: str = Field(DEFAULT_MODEL, max_length=200, description="A model id from GET /v1/models.")
@@ -72,12 +78,16 @@ class ChatCompletionRequest(BaseModel):
 
 
 class AssistantMessage(BaseModel):
+    """The reply: answer text, then its sources."""
+
     role: Literal["assistant"] = "assistant"
     content: str = Field(description="The answer with [n] markers, then the sources as a Markdown list.")
     refusal: None = None
 
 
 class Choice(BaseModel):
+    """The one choice of a completion."""
+
     index: int = 0
     message: AssistantMessage
     finish_reason: Literal["stop"] = "stop"
@@ -85,6 +95,8 @@ class Choice(BaseModel):
 
 
 class Usage(BaseModel):
+    """Token counts of the request's messages and the reply."""
+
     prompt_tokens: int = Field(description="tiktoken count (RAG_TOKENIZER) of the messages' text.")
     completion_tokens: int = Field(description="tiktoken count of the reply's content.")
     total_tokens: int
@@ -101,6 +113,8 @@ class AnswerFields(BaseModel):
 
 
 class ChatCompletion(AnswerFields):
+    """A whole reply (stream: false)."""
+
     id: str = Field(description="'chatcmpl-' and 32 hex characters.")
     object: Literal["chat.completion"] = "chat.completion"
     created: int = Field(description="Unix time of the answer.")
@@ -111,11 +125,15 @@ class ChatCompletion(AnswerFields):
 
 
 class Delta(BaseModel):
+    """What one chunk adds to the reply."""
+
     role: Literal["assistant"] | None = None
     content: str | None = None
 
 
 class ChunkChoice(BaseModel):
+    """The one choice of a chunk."""
+
     index: int = 0
     delta: Delta
     finish_reason: Literal["stop"] | None = None
@@ -135,6 +153,8 @@ class ChatCompletionChunk(AnswerFields):
 
 
 class ModelCard(BaseModel):
+    """One model: a generator profile."""
+
     id: str = Field(description="Send it as `model`.")
     object: Literal["model"] = "model"
     created: int = Field(description="Unix time the server started.")
@@ -142,11 +162,15 @@ class ModelCard(BaseModel):
 
 
 class ModelList(BaseModel):
+    """GET /v1/models."""
+
     object: Literal["list"] = "list"
     data: list[ModelCard]
 
 
 class OpenAIError(BaseModel):
+    """An error, as OpenAI clients read it."""
+
     message: str = Field(description="What went wrong and how to fix it.")
     type: str = Field(description="invalid_request_error, authentication_error, rate_limit_error, server_error...")
     param: str | None = Field(None, description="The request field at fault, when one is.")
@@ -154,4 +178,6 @@ class OpenAIError(BaseModel):
 
 
 class OpenAIErrorOut(BaseModel):
+    """Every error on /v1."""
+
     error: OpenAIError

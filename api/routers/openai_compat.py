@@ -52,6 +52,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/models", summary="List the models (generator profiles)", response_model=ModelList, responses=ERRORS)
 async def list_models(settings: SettingsDep) -> ModelList:
+    """`blograg` (the server's default generator) and a name for every other enabled generator spec."""
     return ModelList(data=[ModelCard(id=name, created=STARTED) for name in model_table(settings)])
 
 
@@ -67,6 +68,7 @@ async def list_models(settings: SettingsDep) -> ModelList:
 async def chat_completions(
     body: ChatCompletionRequest, loaded: LoadedDep, metrics: MetricsDep, settings: SettingsDep
 ) -> Response:
+    """The answer to the last user message, with the earlier turns as history, as JSON or a stream."""
     request = ask_request(body, resolve_model(body.model, settings))
     engine = loaded.engine  # pinned for the whole request, even if a reindex swaps meanwhile
     reply = Reply(body, settings)

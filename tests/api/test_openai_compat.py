@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -134,3 +135,13 @@ def test_bad_requests_are_openai_errors_with_the_fix(client: openai.OpenAI) -> N
             client.chat.completions.create(model="blograg", messages=messages)
         assert " Fix: " in caught.value.message
     assert client.chat.completions.create(model="blograg", messages=[user(REDIS)]).choices  # still serving
+
+
+def test_the_readme_snippet_prints_a_cited_answer(server: str, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- openai-snippet -->")[1].split("<!-- /openai-snippet -->")[0]
+    code = block.split("```python\n")[1].split("```")[0]
+    assert 'base_url="http://127.0.0.1:8000/v1"' in code and 'api_key="any"' in code
+    exec(code.replace("http://127.0.0.1:8000", server).replace('api_key="any"', f'api_key="{KEY}"'), {})
+    printed = capsys.readouterr().out
+    assert "[1]" in printed and "**来源**\n- [1] 华为云王泽锋荣获 CNCF 终身成就奖" in printed

@@ -13,6 +13,7 @@ import pytest
 from api.app import create_app
 from rag.config import Settings
 from tests.api.helpers import live_server
+from tests.support.openai_server import base_url, openai_server
 
 pytestmark = pytest.mark.slow
 KEY = "test-key-123"
@@ -145,3 +146,26 @@ def test_the_readme_snippet_prints_a_cited_answer(server: str, capsys: pytest.Ca
     exec(code.replace("http://127.0.0.1:8000", server).replace('api_key="any"', f'api_key="{KEY}"'), {})
     printed = capsys.readouterr().out
     assert "[1]" in printed and "**来源**\n- [1] 华为云王泽锋荣获 CNCF 终身成就奖" in printed
+
+
+def test_a_generator_profile_answers_under_its_model_name(api_settings: Settings) -> None:
+    with openai_server() as llm:
+        spec = f"openai:echo@{base_url(llm)}"
+        settings = api_settings.model_copy(update={"allowed_generators": [spec], "llm_retries": 0, "llm_timeout": 20})
+        with (
+            live_server(create_app(settings), settings) as url,
+            openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=60) as client,
+        ):
+            assert "blograg:openai:echo" in [model.id for model in client.models.list()]
+            first = client.chat.completions.create(model="blograg:openai:echo", messages=[user(REDIS)])
+            said = first.choices[0].message.content or ""
+            assert "[1]" in said and "\n\n**Sources**\n- [1] " in said
+            messages = [user(REDIS), {"role": "assistant", "content": said}, user("Why does it matter?")]
+            stream = client.chat.completions.create(model="blograg:openai:echo", messages=messages, stream=True)
+            streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert "[1]" in streamed
+    bodies = [request["body"] for request in llm.requests]
+    assert bodies and all(body["model"] == "echo" for body in bodies)  # the profile's model answered
+    rewrites = [b["messages"][-1]["content"] for b in bodies if "Standalone query" in b["messages"][-1]["content"]]
+    # The follow-up's history reached the model as it was said, without the sources list appended to it.
+    assert rewrites and f"assistant: {said.split(chr(10))[0][:100]}" in rewrites[0] and "**Sources**" not in rewrites[0]

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from rag.chat import Conversation, run_chat
+from rag.chat import Conversation, render_answer, run_chat
 from rag.config import SAMPLE_POSTS_DIR, Settings
 from rag.errors import IndexNotFoundError, InputError
 from rag.pipeline import Engine, ingest
-from rag.types import Answer
+from rag.types import Answer, Citation
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST, FOLLOW_UP, STANDALONE = "王泽锋是谁？", "他获得了什么奖？", "王泽锋获得了什么奖？"
@@ -191,3 +191,23 @@ def test_quit_ends_the_loop_before_later_lines(chat_index: Path) -> None:
     reader = Scripted("/quit", "never read")
     run_chat(Conversation(Refusing()), recorded(), reader)
     assert reader.lines == ["never read"]
+
+
+def test_ctrl_c_during_an_answer_cancels_it_and_leaves_no_turn() -> None:
+    class Interrupted:
+        def ask(self, request: object) -> Answer:
+            raise KeyboardInterrupt
+
+    conversation = Conversation(Interrupted())
+    console = recorded()
+    run_chat(conversation, console, Scripted("a slow question"))
+    assert "Cancelled." in console.export_text() and conversation.turns == []
+
+
+def test_titles_and_answers_print_as_they_are_not_as_markup() -> None:
+    citation = Citation(1, "a.md", "[red]Title[/red] [b]", "https://b.example/a", "2024-01-02", "H [x]", "q [/]")
+    console = recorded()
+    render_answer(console, Answer("Text [bold]not bold[/bold] [1]", [citation], False, "other query", "x"), "q")
+    text = console.export_text()
+    assert "Text [bold]not bold[/bold] [1]" in text and "[1] [red]Title[/red] [b] › H [x] — 2024-01-02" in text
+    assert "https://b.example/a" in text and "“q [/]”" in text and "(searched: other query)" in text

@@ -77,7 +77,9 @@ async def chat_completions(
         return StreamingResponse(reply.stream(events, metrics), media_type="text/event-stream", headers=SSE_HEADERS)
     answer = await run_in_threadpool(engine.ask, request)
     metrics.record_timings(answer.timings_ms)
-    return JSONResponse(reply.completion(answer).model_dump())
+    # Off the loop too: the first token count of a process loads the tokenizer's ranks from disk.
+    completion = await run_in_threadpool(reply.completion, answer)
+    return JSONResponse(completion.model_dump())
 
 
 class Reply:
@@ -104,7 +106,8 @@ class Reply:
                     answer = event["answer"]
                 else:
                     yield ": drafting\n\n"  # an SSE comment: clients skip it, proxies see a live stream
-            assert answer is not None, "the engine's stream ended without an answer"
+            if answer is None:
+                raise RuntimeError("the engine's stream ended without an answer")
             metrics.record_timings(answer.timings_ms)
         except RagError as exc:
             metrics.record_error(type(exc).__name__)
@@ -122,7 +125,8 @@ class Reply:
         yield self._chunk({}, finish_reason="stop", **answer_fields(answer))
         options = self.body.stream_options
         if options is not None and options.include_usage:
-            yield _data({**self._head("chat.completion.chunk"), "choices": [], "usage": self._usage(text + sources)})
+            usage = await run_in_threadpool(self._usage, text + sources)
+            yield _data({**self._head("chat.completion.chunk"), "choices": [], "usage": usage})
         yield "data: [DONE]\n\n"
 
     def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None, **fields: Any) -> str:

@@ -114,15 +114,22 @@ def test_rate_limit_and_body_limit_apply_to_v1(make_client: ClientFactory) -> No
     assert limited.value.response.headers["retry-after"] and "per minute" in limited.value.message
 
 
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (GeneratorError("The model server went away.", "Start it again."), "went away. Fix: Start it again."),
+        (RuntimeError("boom"), "The answer failed: RuntimeError. Fix: See the server log."),
+    ],
+)
 def test_a_failure_mid_stream_reaches_the_client_as_an_error(
-    make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+    make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch, failure: Exception, message: str
 ) -> None:
     client = make_client()
     engine = client.app.state.holder.current.engine  # type: ignore[attr-defined]
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         yield {"event": "meta", "query": "q", "hits": []}
-        raise GeneratorError("The model server went away.", "Start it again.")
+        raise failure
 
     monkeypatch.setattr(engine, "ask_stream", failing)
     stream = openai_over(client).chat.completions.create(
@@ -130,7 +137,7 @@ def test_a_failure_mid_stream_reaches_the_client_as_an_error(
     )
     with pytest.raises(openai.APIError) as caught:
         list(stream)
-    assert "The model server went away. Fix: Start it again." in caught.value.message
+    assert message in caught.value.message
 
 
 def test_the_conversation_becomes_the_question_and_a_history_without_sources() -> None:

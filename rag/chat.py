@@ -67,7 +67,9 @@ def render_answer(console: Console, answer: Answer, question: str) -> None:
 
 
 def _print_citation(console: Console, citation: Citation) -> None:
-    where = f" › {citation.heading}" if citation.heading else ""
+    # Heading paths start with the post's title more often than not; it is printed once.
+    heading = citation.heading.removeprefix(citation.title).removeprefix(" > ").strip()
+    where = f" › {heading}" if heading else ""
     console.print(
         Text.assemble((f"[{citation.n}] ", "bold cyan"), (citation.title, "bold"), where, _dated(citation.date))
     )

@@ -98,7 +98,7 @@ def chat_command(index: Path) -> list[str]:
 @pytest.mark.slow
 def test_chat_in_a_terminal_asks_follows_up_starts_over_and_quits(tmux: Tmux, chat_index: Path) -> None:
     tmux.start(chat_command(chat_index))
-    tmux.wait_for("/new starts a new conversation")
+    tmux.wait_for_prompt(1)  # typed before the line editor is up, keys would be echoed by the tty instead
     tmux.type(FIRST)
     screen = tmux.wait_for_prompt(2)  # the answer is printed and the next prompt is up
     assert f"? {FIRST}" in screen
@@ -124,7 +124,7 @@ def test_chat_in_a_terminal_asks_follows_up_starts_over_and_quits(tmux: Tmux, ch
 @pytest.mark.slow
 def test_ctrl_d_leaves_the_chat(tmux: Tmux, chat_index: Path) -> None:
     tmux.start(chat_command(chat_index))
-    tmux.wait_for("/new starts a new conversation")
+    tmux.wait_for_prompt(1)
     tmux.key("C-d")
     screen = tmux.wait_for("exit status")
     assert "Bye." in screen and "exit status 0" in screen

@@ -18,6 +18,7 @@ from api.metrics import Metrics
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from api.ratelimit import RateLimiter
 from api.routers import admin, ask, health, posts, search
+from api.routers import widget as widget_router
 from api.state import EngineHolder
 from rag.config import Settings, get_settings
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app, metrics)
     for module in (ask, search, posts, health, admin):
         app.include_router(module.router)
+    app.include_router(widget_router.router)  # GET /widget.js, the embeddable chat
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_docs(app)
 

@@ -1,0 +1,385 @@
+"""The <blog-chat> widget in headless Chromium on a blog of another origin under a strict CSP.
+
+The blog is eval/demo-blog served by a plain `http.server` on its own loopback port, sending
+`default-src 'none'; script-src <bot>; connect-src <bot>; style-src 'self'; img-src 'self'`; the bot
+is the real app under uvicorn with that blog (only) in its CORS allow-list.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.shadowroot import ShadowRoot
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from api.app import create_app
+from rag.config import Settings
+from rag.pipeline import ingest
+from tests.api import test_browser
+from tests.api.helpers import build_corpus, live_server
+
+pytestmark = pytest.mark.slow
+driver = test_browser.driver  # the one headless Chromium setup of the browser tests
+shot = test_browser.shot  # screenshots go to test-artifacts/ (git-ignored)
+
+DEMO_BLOG = Path(__file__).resolve().parents[2] / "eval" / "demo-blog"
+DEMO_BOT = "http://127.0.0.1:8000"  # the bot origin written in the demo page
+HOST_CSP = "default-src 'none'; script-src {bot}; connect-src {bot}; style-src 'self'; img-src 'self'"
+POST_PATH = "/posts/caching-with-redis/"
+FIXTURE_URL = "https://blog.example.com/caching-with-redis/"  # the fixture post's canonical link
+ACCENT = "rgb(15, 118, 110)"  # the demo page's data-accent="#0f766e"
+TTL_QUESTION = "How do I set a TTL in Redis?"
+REFUSED_QUESTION = "谁是 2019 年的诺贝尔文学奖得主？"
+# Installed before any page script (CDP scripts are exempt from the page's CSP): CSP violations,
+# and every fetch the page makes with its JSON body.
+HOOKS = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+  (e) => window.__csp.push([e.effectiveDirective, e.blockedURI, e.sourceFile, e.lineNumber]), true);
+window.__fetches = [];
+const pageFetch = window.fetch;
+window.fetch = (url, options) => {
+  window.__fetches.push([String(url), options && options.body ? JSON.parse(options.body) : null]);
+  return pageFetch(url, options);
+};
+"""
+# What the newest answer showed at each DOM change inside the shadow root: proof of streaming.
+OBSERVE = """
+const root = document.querySelector('blog-chat').shadowRoot;
+window.__seen = [];
+new MutationObserver(() => {
+  const bots = root.querySelectorAll('.bot');
+  const bot = bots[bots.length - 1];
+  if (bot) window.__seen.push([bot.dataset.state, bot.querySelector('.text').textContent]);
+}).observe(root, {subtree: true, childList: true, characterData: true});
+"""
+ACTIVE = "const r = document.querySelector('blog-chat').shadowRoot; return r.activeElement;"
+RECT = "const b = arguments[0].getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom];"
+
+
+class CspHandler(SimpleHTTPRequestHandler):
+    """Static files with the host page's Content-Security-Policy on every response."""
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", getattr(self.server, "csp", "default-src 'none'"))
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@contextmanager
+def static_site(root: Path) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(CspHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def origin_of(server: ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@dataclass
+class Site:
+    bot: str  # the bot's origin (serves /widget.js and /ask)
+    blog: str  # the blog, in RAG_ALLOWED_ORIGINS
+    other: str  # the same pages from an origin that is not
+    app: FastAPI
+
+
+def write_blog(root: Path, bot: str, blog: str) -> None:
+    """The demo blog pointed at this bot, a copy with English UI, and the post the citations link to."""
+    shutil.copytree(DEMO_BLOG, root, dirs_exist_ok=True)
+    page = (DEMO_BLOG / "index.html").read_text(encoding="utf-8")
+    assert page.count(DEMO_BOT) == 3  # the CSP's two sources and the script tag
+    page = page.replace(DEMO_BOT, bot)
+    (root / "index.html").write_text(page, encoding="utf-8")
+    (root / "en.html").write_text(page.replace('data-lang="auto"', 'data-lang="en"'), encoding="utf-8")
+    post = root / POST_PATH.strip("/") / "index.html"
+    post.parent.mkdir(parents=True)
+    post.write_text("<!DOCTYPE html><title>Caching with Redis</title><p>Set a TTL on every key.</p>", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("widget")
+    with static_site(root / "blog") as blog_server, static_site(root / "blog") as other_server:
+        blog = origin_of(blog_server)
+        posts = build_corpus(root / "posts")
+        html_post = posts / "html-post.html"  # its canonical link becomes the citation's url
+        published = html_post.read_text(encoding="utf-8").replace(FIXTURE_URL, blog + POST_PATH)
+        html_post.write_text(published, encoding="utf-8")
+        settings = Settings(
+            index_dir=root / "index", posts=[posts], embedder="hashing", rate_limit_per_minute=0, cors_origins=[blog]
+        )
+        ingest(settings)
+        app = create_app(settings)
+        with live_server(app) as bot:
+            write_blog(root / "blog", bot, blog)
+            for server in (blog_server, other_server):
+                server.csp = HOST_CSP.format(bot=bot)  # type: ignore[attr-defined]
+            yield Site(bot, blog, origin_of(other_server), app)
+
+
+@pytest.fixture()
+def hooked(driver: WebDriver) -> Iterator[WebDriver]:
+    script = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOOKS})
+    try:
+        yield driver
+    finally:
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", script)
+
+
+@pytest.fixture()
+def phone(hooked: WebDriver) -> Iterator[WebDriver]:
+    metrics = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    hooked.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        yield hooked
+    finally:
+        hooked.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def open_widget(driver: WebDriver, url: str) -> ShadowRoot:
+    driver.get(url)
+    host = WebDriverWait(driver, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "blog-chat"))
+    root = host.shadow_root
+    launcher = WebDriverWait(driver, 10).until(lambda d: root.find_element(By.CSS_SELECTOR, "button.launcher"))
+    launcher.click()
+    WebDriverWait(driver, 5).until(lambda d: root.find_element(By.CSS_SELECTOR, ".panel").is_displayed())
+    return root
+
+
+def ask(driver: WebDriver, root: ShadowRoot, question: str) -> WebElement:
+    count = len(root.find_elements(By.CSS_SELECTOR, ".bot"))
+    box = root.find_element(By.CSS_SELECTOR, "textarea")
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    WebDriverWait(driver, 10).until(lambda d: len(root.find_elements(By.CSS_SELECTOR, ".bot")) > count)
+    bot = root.find_elements(By.CSS_SELECTOR, ".bot")[-1]
+    WebDriverWait(driver, 30).until(lambda d: bot.get_attribute("data-state") != "streaming")
+    return bot
+
+
+def api_answer(site: Site, question: str) -> dict[str, Any]:
+    """The JSON answer the API gives this question (what the widget's links must point at)."""
+    body = json.dumps({"question": question}).encode()
+    request = urllib.request.Request(site.bot + "/ask", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, Any] = json.load(response)
+    return answer
+
+
+def without_directive(url: str) -> str:
+    # Browsers strip a text fragment (`#:~:text=`) from the URL they report.
+    return url.split(":~:", 1)[0].removesuffix("#")
+
+
+def assert_no_csp_violations(driver: WebDriver) -> None:
+    assert driver.execute_script("return window.__csp") == []
+    # The hook itself works: a <style> element on the host page is a violation it records.
+    driver.execute_script("const s = document.createElement('style'); s.textContent = 'p {}'; document.head.append(s);")
+    WebDriverWait(driver, 5).until(lambda d: d.execute_script("return window.__csp.length") >= 2)
+    # One report per policy: the demo page's <meta> one and the server's header.
+    assert [v[0] for v in driver.execute_script("return window.__csp")] == ["style-src-elem"] * 2
+
+
+def test_streamed_cited_answer_on_a_strict_csp_page_links_to_the_post(hooked: WebDriver, site: Site) -> None:
+    root = open_widget(hooked, site.blog + "/en.html")
+    hooked.execute_script(OBSERVE)
+    bot = ask(hooked, root, TTL_QUESTION)
+    assert bot.get_attribute("data-state") == "done" and bot.get_attribute("aria-busy") == "false"
+    assert bot.find_element(By.CSS_SELECTOR, ".text").text.startswith("Set a TTL on every key.")
+    seen = hooked.execute_script("return window.__seen")
+    assert any(state == "streaming" and text for state, text in seen), seen  # the draft showed while streaming
+    chip = bot.find_element(By.CSS_SELECTOR, ".text button.chip")
+    assert chip.text == "[1]" and "Caching with Redis" in (chip.get_attribute("aria-label") or "")
+    chip.click()
+    source = bot.find_element(By.CSS_SELECTOR, ".source.active")
+    link = source.find_element(By.CSS_SELECTOR, "a")
+    assert hooked.execute_script(ACTIVE) == link  # the chip moved focus to its source
+    assert source.find_element(By.CSS_SELECTOR, ".quote").text == "Set a TTL on every key."
+    assert source.find_element(By.CSS_SELECTOR, ".date").text == "2024-06-01"
+    citation = api_answer(site, TTL_QUESTION)["citations"][0]
+    assert link.get_attribute("href") == citation["url"]
+    assert without_directive(citation["url"]) == site.blog + POST_PATH
+    assert link.get_attribute("target") == "_blank" and link.get_attribute("rel") == "noopener"
+    shot(hooked, "widget-desktop.png")
+    main, before = hooked.current_window_handle, set(hooked.window_handles)
+    link.click()
+    WebDriverWait(hooked, 10).until(lambda d: len(d.window_handles) > len(before))
+    hooked.switch_to.window((set(hooked.window_handles) - before).pop())
+    try:
+        WebDriverWait(hooked, 10).until(lambda d: d.title == "Caching with Redis")
+        assert without_directive(hooked.current_url) == without_directive(citation["url"])
+    finally:
+        hooked.close()
+        hooked.switch_to.window(main)
+    assert hooked.execute_script("return document.querySelectorAll('blog-chat').length") == 1
+    assert_no_csp_violations(hooked)
+
+
+def test_the_blog_css_stays_out_and_the_accent_comes_in(hooked: WebDriver, site: Site) -> None:
+    root = open_widget(hooked, site.blog + "/")
+    send = root.find_element(By.CSS_SELECTOR, "button.send")
+    style = "const s = getComputedStyle(arguments[0]); return [s.backgroundColor, s.fontFamily, s.borderStyle];"
+    background, font, border = hooked.execute_script(style, send)
+    assert background == ACCENT  # the adopted stylesheet applied, with data-accent
+    assert "Georgia" not in font and border != "dashed"  # the blog's `* {font-family}` and `button {…}` did not
+    page_button = hooked.find_element(By.CSS_SELECTOR, "article button")
+    assert hooked.execute_script(style, page_button)[0] == "rgb(225, 29, 72)"  # and the widget's none leak out
+    assert root.find_element(By.CSS_SELECTOR, ".panel h2").text == "问问这个博客 / Ask this blog"
+    assert root.find_element(By.CSS_SELECTOR, "button.new-chat").text == "新对话"  # data-lang=auto on a zh page
+    assert_no_csp_violations(hooked)
+
+
+def test_refusal_says_so_in_the_chosen_language_with_the_closest_posts(hooked: WebDriver, site: Site) -> None:
+    for page, wording in (("/en.html", "The posts don't say."), ("/", "文章里没有提到。")):
+        root = open_widget(hooked, site.blog + page)
+        refusal = ask(hooked, root, REFUSED_QUESTION)
+        assert refusal.get_attribute("data-state") == "refused"
+        assert refusal.find_element(By.CSS_SELECTOR, ".status").text == wording
+        assert not refusal.find_elements(By.CSS_SELECTOR, "button.chip")
+        links = refusal.find_elements(By.CSS_SELECTOR, ".closest a")
+        assert links
+        expected = api_answer(site, REFUSED_QUESTION)["closest"]
+        assert [link.text for link in links] == [post["title"] for post in expected]
+        for link, post in zip(links, expected, strict=True):
+            href = link.get_attribute("href") or ""
+            # No published URL: the bot's own viewer, opened at the passage.
+            assert href == post["url"] or href.startswith(site.bot + "/#post="), href
+    assert_no_csp_violations(hooked)
+
+
+def test_follow_ups_send_history_and_new_chat_clears_it(hooked: WebDriver, site: Site) -> None:
+    root = open_widget(hooked, site.blog + "/en.html")
+    ask(hooked, root, "How do I tune Postgres autovacuum?")
+    ask(hooked, root, "Which of its settings matter?")
+    bodies = [body for url, body in hooked.execute_script("return window.__fetches") if url == site.bot + "/ask"]
+    assert bodies[0]["history"] == [] and bodies[0]["stream"] is True
+    assert [turn["role"] for turn in bodies[1]["history"]] == ["user", "assistant"]
+    assert bodies[1]["history"][0]["content"] == "How do I tune Postgres autovacuum?"
+    root.find_element(By.CSS_SELECTOR, "button.new-chat").click()
+    assert root.find_elements(By.CSS_SELECTOR, ".turn") == []
+    assert root.find_element(By.CSS_SELECTOR, ".intro").is_displayed()
+    ask(hooked, root, TTL_QUESTION)
+    last = [body for url, body in hooked.execute_script("return window.__fetches") if url == site.bot + "/ask"][-1]
+    assert last["history"] == []
+
+
+def test_keyboard_focus_stays_in_the_panel_and_escape_closes_it(hooked: WebDriver, site: Site) -> None:
+    root = open_widget(hooked, site.blog + "/en.html")
+    launcher = root.find_element(By.CSS_SELECTOR, "button.launcher")
+    panel = root.find_element(By.CSS_SELECTOR, ".panel")
+    assert hooked.execute_script(ACTIVE) == root.find_element(By.CSS_SELECTOR, "textarea")  # opening focuses the box
+    assert panel.get_attribute("role") == "dialog" and panel.get_attribute("aria-modal") == "true"
+    assert root.find_element(By.CSS_SELECTOR, ".log").get_attribute("aria-live") == "polite"
+    ask(hooked, root, TTL_QUESTION)  # links and chips to tab through
+    visited = set()
+    for _ in range(12):
+        hooked.switch_to.active_element.send_keys(Keys.TAB)
+        active = hooked.execute_script(ACTIVE)
+        assert active is not None and hooked.execute_script("return arguments[0].contains(arguments[1])", panel, active)
+        visited.add(active.id)
+        name = active.get_attribute("aria-label") or active.text or active.get_attribute("placeholder")
+        assert name, active.get_attribute("outerHTML")  # every control says what it is
+    assert len(visited) >= 5  # it moved, and wrapped around instead of leaving for the page
+    hooked.switch_to.active_element.send_keys(Keys.ESCAPE)
+    WebDriverWait(hooked, 5).until(lambda d: not panel.is_displayed())
+    assert hooked.execute_script(ACTIVE) == launcher and launcher.get_attribute("aria-expanded") == "false"
+    launcher.send_keys(Keys.ENTER)
+    WebDriverWait(hooked, 5).until(lambda d: panel.is_displayed())
+    assert launcher.get_attribute("aria-expanded") == "true"
+
+
+def test_an_origin_not_allowed_is_refused_with_a_clear_error(hooked: WebDriver, site: Site) -> None:
+    root = open_widget(hooked, site.other + "/en.html")  # same page, same bot, but not in RAG_ALLOWED_ORIGINS
+    bot = ask(hooked, root, TTL_QUESTION)
+    assert bot.get_attribute("data-state") == "error"
+    assert bot.find_element(By.CSS_SELECTOR, ".error-message").text == "Can't reach the assistant."
+    hint = bot.find_element(By.CSS_SELECTOR, ".error-hint").text
+    assert site.other in hint and "RAG_ALLOWED_ORIGINS" in hint
+    assert [url for url, _ in hooked.execute_script("return window.__fetches")] == [site.bot + "/ask"]  # it did try
+    assert hooked.execute_script("return window.__csp") == []  # refused by CORS, not by the page's CSP
+    shot(hooked, "widget-refused-origin.png")
+
+
+def test_a_390_px_phone_gets_a_full_screen_panel_without_sideways_scrolling(phone: WebDriver, site: Site) -> None:
+    root = open_widget(phone, site.blog + "/en.html")
+    bot = ask(phone, root, TTL_QUESTION)
+    bot.find_element(By.CSS_SELECTOR, "button.chip").click()
+    panel = root.find_element(By.CSS_SELECTOR, ".panel")
+    left, top, right, bottom = phone.execute_script(RECT, panel)
+    assert (left, top) == (0, 0) and right == 390 and bottom == 844
+    assert phone.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    log = root.find_element(By.CSS_SELECTOR, ".log")
+    assert phone.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", log)
+    for selector in ("button.send", "button.new-chat", "button.close", "textarea"):
+        box = phone.execute_script(RECT, root.find_element(By.CSS_SELECTOR, selector))
+        assert box[0] >= 0 and box[2] <= 390, selector
+    shot(phone, "widget-390.png")
+    assert_no_csp_violations(phone)
+
+
+@dataclass
+class WithId:
+    """An engine answer whose JSON says (or omits) `answer_id`, as a logging server's would."""
+
+    answer: Any
+    answer_id: str | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.answer, name)
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.answer.to_json()
+        body.pop("answer_id", None)
+        return body if self.answer_id is None else {**body, "answer_id": self.answer_id}
+
+
+@pytest.mark.parametrize("answer_id", [None, "0123456789abcdef0123456789abcdef"])
+def test_thumbs_only_for_answers_with_an_id_and_they_post_feedback(
+    hooked: WebDriver, site: Site, monkeypatch: pytest.MonkeyPatch, answer_id: str | None
+) -> None:
+    engine = site.app.state.holder.current.engine
+    stream = engine.ask_stream
+
+    def relabelled(*args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        for event in stream(*args, **kwargs):
+            yield {**event, "answer": WithId(event["answer"], answer_id)} if event["event"] == "answer" else event
+
+    monkeypatch.setattr(engine, "ask_stream", relabelled)
+    root = open_widget(hooked, site.blog + "/en.html")
+    bot = ask(hooked, root, TTL_QUESTION)
+    buttons = bot.find_elements(By.CSS_SELECTOR, ".feedback button")
+    if answer_id is None:
+        assert buttons == []
+        return
+    assert [b.get_attribute("aria-label") for b in buttons] == ["Helpful", "Not helpful"]
+    buttons[0].click()
+    status = bot.find_element(By.CSS_SELECTOR, ".feedback-status")
+    WebDriverWait(hooked, 10).until(lambda d: status.text != "")
+    sent = [body for url, body in hooked.execute_script("return window.__fetches") if url == site.bot + "/feedback"]
+    assert sent == [{"answer_id": answer_id, "helpful": True}]

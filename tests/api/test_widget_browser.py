@@ -116,7 +116,11 @@ def write_blog(root: Path, bot: str, blog: str) -> None:
     assert page.count(DEMO_BOT) == 3  # the CSP's two sources and the script tag
     page = page.replace(DEMO_BOT, bot)
     (root / "index.html").write_text(page, encoding="utf-8")
-    (root / "en.html").write_text(page.replace('data-lang="auto"', 'data-lang="en"'), encoding="utf-8")
+    english = page.replace('data-lang="auto"', 'data-lang="en"')
+    (root / "en.html").write_text(english, encoding="utf-8")
+    (root / "key.html").write_text(english.replace(" defer>", ' data-api-key="k3y" defer>'), encoding="utf-8")
+    own = '<div id="chat-here"><blog-chat data-title="Own title" data-lang="en"></blog-chat></div>\n</body>'
+    (root / "own.html").write_text(page.replace("</body>", own), encoding="utf-8")
     post = root / POST_PATH.strip("/") / "index.html"
     post.parent.mkdir(parents=True)
     post.write_text("<!DOCTYPE html><title>Caching with Redis</title><p>Set a TTL on every key.</p>", encoding="utf-8")
@@ -359,10 +363,8 @@ class WithId:
         return body if self.answer_id is None else {**body, "answer_id": self.answer_id}
 
 
-@pytest.mark.parametrize("answer_id", [None, "0123456789abcdef0123456789abcdef"])
-def test_thumbs_only_for_answers_with_an_id_and_they_post_feedback(
-    hooked: WebDriver, site: Site, monkeypatch: pytest.MonkeyPatch, answer_id: str | None
-) -> None:
+def answer_ids(site: Site, monkeypatch: pytest.MonkeyPatch, answer_id: str | None) -> None:
+    """From now on the server's answers carry `answer_id` (or none), whatever this branch's engine says."""
     engine = site.app.state.holder.current.engine
     stream = engine.ask_stream
 
@@ -371,15 +373,52 @@ def test_thumbs_only_for_answers_with_an_id_and_they_post_feedback(
             yield {**event, "answer": WithId(event["answer"], answer_id)} if event["event"] == "answer" else event
 
     monkeypatch.setattr(engine, "ask_stream", relabelled)
+
+
+def test_answers_without_an_id_get_no_thumbs(hooked: WebDriver, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    answer_ids(site, monkeypatch, None)
+    root = open_widget(hooked, site.blog + "/en.html")
+    bot = ask(hooked, root, TTL_QUESTION)
+    assert bot.get_attribute("data-state") == "done"
+    assert bot.find_elements(By.CSS_SELECTOR, ".feedback button") == []
+
+
+def test_thumbs_up_posts_feedback_for_the_answer(
+    hooked: WebDriver, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer_id = "0123456789abcdef0123456789abcdef"
+    answer_ids(site, monkeypatch, answer_id)
     root = open_widget(hooked, site.blog + "/en.html")
     bot = ask(hooked, root, TTL_QUESTION)
     buttons = bot.find_elements(By.CSS_SELECTOR, ".feedback button")
-    if answer_id is None:
-        assert buttons == []
-        return
     assert [b.get_attribute("aria-label") for b in buttons] == ["Helpful", "Not helpful"]
+    assert [b.get_attribute("aria-pressed") for b in buttons] == ["false", "false"]
     buttons[0].click()
     status = bot.find_element(By.CSS_SELECTOR, ".feedback-status")
-    WebDriverWait(hooked, 10).until(lambda d: status.text != "")
+    WebDriverWait(hooked, 10).until(lambda d: status.text != "")  # thanks, or why it failed: never silence
     sent = [body for url, body in hooked.execute_script("return window.__fetches") if url == site.bot + "/feedback"]
     assert sent == [{"answer_id": answer_id, "helpful": True}]
+    assert_no_csp_violations(hooked)
+
+
+def test_data_api_key_is_sent_through_the_cors_preflight(
+    hooked: WebDriver, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(site.app.state, "settings", site.app.state.settings.model_copy(update={"api_key": "k3y"}))
+    root = open_widget(hooked, site.blog + "/en.html")
+    refused = ask(hooked, root, TTL_QUESTION)
+    assert refused.get_attribute("data-state") == "error"
+    assert refused.find_element(By.CSS_SELECTOR, ".error-message").text == "This endpoint needs an API key."
+    assert refused.find_element(By.CSS_SELECTOR, ".error-hint").text.startswith("Send it as `X-API-Key")
+    root = open_widget(hooked, site.blog + "/key.html")
+    bot = ask(hooked, root, TTL_QUESTION)
+    assert bot.get_attribute("data-state") == "done"
+
+
+def test_a_blog_chat_element_on_the_page_is_used_with_its_own_settings(hooked: WebDriver, site: Site) -> None:
+    root = open_widget(hooked, site.blog + "/own.html")
+    assert hooked.execute_script("return document.querySelectorAll('blog-chat').length") == 1
+    assert hooked.execute_script("return document.querySelector('blog-chat').parentElement.id") == "chat-here"
+    assert root.find_element(By.CSS_SELECTOR, ".panel h2").text == "Own title"  # its data-title wins
+    assert root.find_element(By.CSS_SELECTOR, "button.new-chat").text == "New chat"  # and its data-lang
+    assert_no_csp_violations(hooked)

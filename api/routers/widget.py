@@ -41,6 +41,7 @@ WIDGET = StaticAsset.read(WIDGET_FILE)
 router = APIRouter(tags=["widget"])
 
 
+@router.head("/widget.js", include_in_schema=False)
 @router.get(
     "/widget.js",
     summary="The embeddable chat widget",

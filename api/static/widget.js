@@ -404,9 +404,10 @@ a { color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
     }
 
     follow(bot) {
-      // Keep the newest answer in view: its end while it fits, else its beginning.
-      const tall = bot.offsetHeight > this.log.clientHeight;
-      this.log.scrollTop = tall ? bot.offsetTop - 8 : this.log.scrollHeight;
+      // Keep the newest question and answer in view: their end while they fit, else the question.
+      const turn = bot.parentElement;
+      const tall = turn.offsetHeight > this.log.clientHeight - 16;
+      this.log.scrollTop = tall ? turn.offsetTop - 8 : this.log.scrollHeight;
     }
 
     finish(turn, state) {

@@ -47,6 +47,8 @@ def test_widget_js_is_a_cacheable_cross_origin_script(client: TestClient) -> Non
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     assert client.get("/widget.js", headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
     assert client.get("/widget.js", headers={"If-None-Match": '"stale"'}).status_code == 200
+    head = client.head("/widget.js")
+    assert head.status_code == 200 and head.headers["etag"] == etag and head.content == b""
 
 
 def test_widget_js_needs_no_key_and_is_documented(make_client: ClientFactory) -> None:

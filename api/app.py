@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from api.docs import install_docs
 from api.handlers import install_handlers
 from api.metrics import Metrics
-from api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from api.middleware import BodyLimitMiddleware, CrashResponseMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from api.ratelimit import RateLimiter
 from api.routers import admin, ask, health, posts, search
 from api.routers import widget as widget_router
@@ -65,8 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
-    # Added innermost first: the body limit sits inside CORS so a 413 still carries CORS headers,
-    # and metrics is outermost so it counts every response, rejected ones included.
+    # Added innermost first: crashes and the body limit are answered inside CORS, so a 500 or 413 still
+    # carries CORS and security headers, and metrics is outermost so it counts every response.
+    app.add_middleware(CrashResponseMiddleware, on_crash=app.exception_handlers[Exception])
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from api.app import create_app
 from api.routers.widget import WIDGET_FILE
 from rag.config import Settings
 from tests.api.helpers import ClientFactory
@@ -102,3 +103,20 @@ def test_allowed_origins_read_from_either_variable(monkeypatch: pytest.MonkeyPat
 def test_an_origin_with_a_path_or_no_scheme_is_refused_with_an_example(bad: str) -> None:
     with pytest.raises(ValidationError, match="e.g. https://blog.example.com"):
         Settings(cors_origins=[bad])
+
+
+def test_a_server_error_still_carries_cors_and_security_headers(
+    api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without CORS headers a 500 looks to the widget like "this site is not allowed": the browser hides it.
+    app = create_app(api_settings.model_copy(update={"cors_origins": [BLOG]}))
+    with TestClient(app, raise_server_exceptions=False) as client:
+
+        def crash(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(app.state.holder.current.engine, "ask", crash)
+        response = client.post("/ask", json={"question": "redis ttl"}, headers={"Origin": BLOG})
+    assert response.status_code == 500 and response.json()["error"] == "InternalError"
+    assert response.headers["access-control-allow-origin"] == BLOG
+    assert "content-security-policy" in response.headers and "boom" not in response.text

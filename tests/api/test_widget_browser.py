@@ -32,7 +32,7 @@ from api.app import create_app
 from rag.config import Settings
 from rag.pipeline import ingest
 from tests.api import test_browser
-from tests.api.helpers import build_corpus, live_server
+from tests.api.helpers import EVIL_SOURCE, build_corpus, live_server
 
 pytestmark = pytest.mark.slow
 driver = test_browser.driver  # the one headless Chromium setup of the browser tests
@@ -401,18 +401,27 @@ def test_thumbs_up_posts_feedback_for_the_answer(
     assert_no_csp_violations(hooked)
 
 
-def test_data_api_key_is_sent_through_the_cors_preflight(
-    hooked: WebDriver, site: Site, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(site.app.state, "settings", site.app.state.settings.model_copy(update={"api_key": "k3y"}))
-    root = open_widget(hooked, site.blog + "/en.html")
-    refused = ask(hooked, root, TTL_QUESTION)
-    assert refused.get_attribute("data-state") == "error"
-    assert refused.find_element(By.CSS_SELECTOR, ".error-message").text == "This endpoint needs an API key."
-    assert refused.find_element(By.CSS_SELECTOR, ".error-hint").text.startswith("Send it as `X-API-Key")
-    root = open_widget(hooked, site.blog + "/key.html")
-    bot = ask(hooked, root, TTL_QUESTION)
-    assert bot.get_attribute("data-state") == "done"
+@contextmanager
+def required_key(app: FastAPI, key: str) -> Iterator[None]:
+    """The running app demands `key` meanwhile (its dependencies read app.state.settings per request)."""
+    settings = app.state.settings
+    app.state.settings = settings.model_copy(update={"api_key": key})
+    try:
+        yield
+    finally:
+        app.state.settings = settings
+
+
+def test_data_api_key_is_sent_through_the_cors_preflight(hooked: WebDriver, site: Site) -> None:
+    with required_key(site.app, "k3y"):
+        root = open_widget(hooked, site.blog + "/en.html")
+        refused = ask(hooked, root, TTL_QUESTION)
+        assert refused.get_attribute("data-state") == "error"
+        assert refused.find_element(By.CSS_SELECTOR, ".error-message").text == "This endpoint needs an API key."
+        assert refused.find_element(By.CSS_SELECTOR, ".error-hint").text.startswith("Send it as `X-API-Key")
+        root = open_widget(hooked, site.blog + "/key.html")
+        bot = ask(hooked, root, TTL_QUESTION)
+        assert bot.get_attribute("data-state") == "done"
 
 
 def test_a_blog_chat_element_on_the_page_is_used_with_its_own_settings(hooked: WebDriver, site: Site) -> None:
@@ -422,3 +431,29 @@ def test_a_blog_chat_element_on_the_page_is_used_with_its_own_settings(hooked: W
     assert root.find_element(By.CSS_SELECTOR, ".panel h2").text == "Own title"  # its data-title wins
     assert root.find_element(By.CSS_SELECTOR, "button.new-chat").text == "New chat"  # and its data-lang
     assert_no_csp_violations(hooked)
+
+
+def test_payloads_in_posts_stay_text_and_a_javascript_url_is_no_link(hooked: WebDriver, site: Site) -> None:
+    root = open_widget(hooked, site.blog + "/en.html")
+    bot = ask(hooked, root, "What is the zebra payload?")
+    assert '<img src=x onerror="window.__xss=4;alert(4)">' in bot.find_element(By.CSS_SELECTOR, ".text").text
+    link = bot.find_element(By.CSS_SELECTOR, ".source a")
+    assert link.text == "Zebra payloads"
+    # Its front matter says url: "javascript:…"; the link goes to the bot's viewer for the post instead.
+    assert (link.get_attribute("href") or "").startswith(site.bot + "/#post=" + EVIL_SOURCE.replace("/", "%2F"))
+    count = "return document.querySelector('blog-chat').shadowRoot.querySelectorAll(arguments[0]).length"
+    assert hooked.execute_script(count, "img, script, [onerror]") == 0
+    assert hooked.execute_script(count, "a[href^='javascript:']") == 0
+    assert hooked.execute_script("return typeof window.__xss") == "undefined"
+    assert_no_csp_violations(hooked)  # an injected handler or inline script would have been reported
+    quote = bot.find_element(By.CSS_SELECTOR, ".quote").text
+    main, before = hooked.current_window_handle, set(hooked.window_handles)
+    link.click()  # the fallback works: the bot's own page opens the post at the cited passage
+    WebDriverWait(hooked, 10).until(lambda d: len(d.window_handles) > len(before))
+    hooked.switch_to.window((set(hooked.window_handles) - before).pop())
+    try:
+        mark = WebDriverWait(hooked, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#viewer[open] mark.passage"))
+        assert mark.text and quote in mark.text
+    finally:
+        hooked.close()
+        hooked.switch_to.window(main)

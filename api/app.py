@@ -15,10 +15,11 @@ from starlette.staticfiles import StaticFiles
 from api.docs import install_docs
 from api.handlers import install_handlers
 from api.metrics import Metrics
-from api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from api.middleware import BodyLimitMiddleware, CrashResponseMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from api.openai_errors import OpenAIErrorMiddleware
 from api.ratelimit import RateLimiter
 from api.routers import admin, ask, health, openai_compat, posts, search
+from api.routers import widget as widget_router
 from api.state import EngineHolder
 from rag.config import Settings, get_settings
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (ask, search, posts, health, admin):
         app.include_router(module.router)
     app.include_router(openai_compat.router)  # /v1: OpenAI-compatible chat completions and models
+    app.include_router(widget_router.router)  # GET /widget.js, the embeddable chat
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_docs(app)
 
@@ -65,8 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
-    # Added innermost first: the body limit sits inside CORS so a 413 still carries CORS headers,
-    # and metrics is outermost so it counts every response, rejected ones included.
+    # Added innermost first: crashes and the body limit are answered inside CORS, so a 500 or 413 still
+    # carries CORS and security headers, and metrics is outermost so it counts every response.
+    app.add_middleware(CrashResponseMiddleware, on_crash=app.exception_handlers[Exception])
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(OpenAIErrorMiddleware)  # outside the body limit, so /v1's 413 is restated too
     if settings.cors_origins:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import BodyTooLargeError, error_response
@@ -130,3 +133,36 @@ class MetricsMiddleware:
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             self.metrics.record_request(route, scope["method"], status, time.perf_counter() - started)
+
+
+class CrashResponseMiddleware:
+    """Answers an unhandled exception with `on_crash`'s JSON 500 from inside the other middleware.
+
+    Starlette sends the app's `Exception` handler's response from outside every middleware, so a 500
+    carried no CORS or security headers, and a page of another origin saw a blocked request instead
+    of an error. A response already under way (a stream) cannot be replaced: that error propagates.
+    """
+
+    def __init__(self, app: ASGIApp, on_crash: Callable[[Request, Exception], Response | Awaitable[Response]]) -> None:
+        self.app = app
+        self.on_crash = on_crash
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_and_watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_watch)
+        except Exception as exc:
+            if started:
+                raise
+            result = self.on_crash(Request(scope), exc)
+            response = await result if inspect.isawaitable(result) else result
+            await response(scope, receive, send)

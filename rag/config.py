@@ -10,6 +10,7 @@ import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,7 +67,12 @@ class Settings(BaseSettings):
         description="Generator specs HTTP clients may request besides the default and 'extractive'.",
     )
     api_key: str = ""
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("RAG_ALLOWED_ORIGINS", "RAG_CORS_ORIGINS", "allowed_origins", "cors_origins"),
+        description="Origins (scheme://host[:port]) whose pages may call the API, e.g. the blog that embeds "
+        "/widget.js; other origins get no CORS headers, so browsers block them.",
+    )
     rate_limit_per_minute: int = Field(120, ge=0, description="Per-client requests/minute; 0 = off.")
     max_body_bytes: int = Field(64_000, ge=1024)
     trusted_proxies: list[str] = Field(
@@ -88,10 +94,29 @@ class Settings(BaseSettings):
                 raise ValueError(f"{entry!r} is not an IP address or network, e.g. 127.0.0.1 or 10.0.0.0/8") from None
         return [entry.strip() for entry in value]
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: list[str]) -> list[str]:
+        return [_origin(entry) for entry in value]
+
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the non-None overrides applied (how command-line flags win)."""
         values = {k: v for k, v in overrides.items() if v is not None}
         return self.model_copy(update=values)
+
+
+def _origin(entry: str) -> str:
+    """A browser's Origin header value for `entry`; a trailing slash is forgiven, a path is not."""
+    entry = entry.strip()
+    if entry == "*":
+        return entry
+    parts = urlsplit(entry.removesuffix("/"))
+    extra = parts.path or parts.query or parts.fragment or "@" in parts.netloc
+    if parts.scheme not in ("http", "https") or not parts.netloc or extra:
+        raise ValueError(
+            f"{entry!r} is not an origin; give scheme and host (and port) only, e.g. https://blog.example.com"
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 @lru_cache(maxsize=1)

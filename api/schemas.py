@@ -151,6 +151,9 @@ class CitationOut(BaseModel):
 
 
 class AnswerOut(BaseModel):
+    answer_id: str = Field(
+        description="32 hex characters naming this answer; send it to POST /feedback.", pattern="^[0-9a-f]{32}$"
+    )
     answer: str = Field(description="The answer with [n] citation markers, or a refusal sentence.")
     citations: list[CitationOut] = Field(description="Sources actually cited, numbered as in the text.")
     refused: bool = Field(description="True when the posts do not answer the question.")

@@ -16,10 +16,12 @@ from api.docs import install_docs
 from api.handlers import install_handlers
 from api.metrics import Metrics
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from api.questionlog import close_log, open_log
 from api.ratelimit import RateLimiter
-from api.routers import admin, ask, health, posts, search
+from api.routers import admin, ask, feedback, health, posts, search
 from api.state import EngineHolder
 from rag.config import Settings, get_settings
+from rag.insights.log import NoQuestionLog
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DESCRIPTION = (
@@ -35,7 +37,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Models and index are loaded once per process, off the event loop.
     holder: EngineHolder = app.state.holder
     await run_in_threadpool(holder.load)
-    yield
+    await open_log(app, app.state.settings)
+    try:
+        yield
+    finally:
+        await close_log(app)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = EngineHolder(settings)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     install_handlers(app, metrics)
-    for module in (ask, search, posts, health, admin):
+    app.state.question_log = NoQuestionLog()  # until the lifespan opens the configured one
+    for module in (ask, search, posts, health, admin, feedback):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_docs(app)

@@ -17,7 +17,11 @@ from rag.errors import RagError
 
 log = logging.getLogger("blograg.api")
 JSON_HINT = 'Send a JSON object with Content-Type: application/json, e.g. {"question": "What is this blog about?"}.'
-EXAMPLES = {"/search": '{"query": "release notes"}', "/admin/reindex": '{"rebuild": false}'}
+EXAMPLES = {
+    "/search": '{"query": "release notes"}',
+    "/admin/reindex": '{"rebuild": false}',
+    "/feedback": '{"answer_id": "<answer_id from /ask>", "helpful": true}',
+}
 FASTAPI_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's words for a body json.loads rejects
 UNPARSABLE_BODY = "The request body could not be read as JSON: it is not UTF-8 text, or it is nested too deeply."
 _WHOLE_BODY_TYPES = frozenset({"model_attributes_type", "dict_type", "model_type", "missing"})

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from rag.config import Settings
 from rag.errors import ConfigError, InputError, LoggingOffError, QuestionLogError, RagError
@@ -81,6 +81,15 @@ class QuestionLog(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class QuestionLogReader(Protocol):
+    """What the insights read: logged answers and their feedback since a moment (all without)."""
+
+    def entries(self, since: datetime | None = None) -> list[LoggedAnswer]: ...
+
+    def feedback(self, since: datetime | None = None) -> list[Feedback]: ...
+
+
 class NoQuestionLog:
     """Logging is off: nothing is written, and feedback is refused with the setting that turns it on."""
 
@@ -111,6 +120,19 @@ class UnavailableQuestionLog:
 
     def close(self) -> None:
         return None
+
+
+def reader_of(question_log: QuestionLog) -> QuestionLogReader:
+    """The log's reading side, or the error that says why there is nothing to read."""
+    if isinstance(question_log, QuestionLogReader):
+        return question_log
+    if isinstance(question_log, UnavailableQuestionLog):
+        error = question_log.error
+        raise QuestionLogError(f"The question log cannot be read: {error.message}", error.hint)
+    raise LoggingOffError(
+        "This server does not log questions, so there are no insights to show.",
+        "Turn the question log on with RAG_LOG_QUESTIONS=true (the default) and restart.",
+    )
 
 
 def log_path(settings: Settings) -> Path:

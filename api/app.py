@@ -18,7 +18,7 @@ from api.metrics import Metrics
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from api.questionlog import close_log, open_log
 from api.ratelimit import RateLimiter
-from api.routers import admin, ask, feedback, health, posts, search
+from api.routers import admin, ask, feedback, health, insights, posts, search
 from api.state import EngineHolder
 from rag.config import Settings, get_settings
 from rag.insights.log import NoQuestionLog
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     install_handlers(app, metrics)
     app.state.question_log = NoQuestionLog()  # until the lifespan opens the configured one
-    for module in (ask, search, posts, health, admin, feedback):
+    for module in (ask, search, posts, health, admin, feedback, insights):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_docs(app)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +96,7 @@ class GapFinder:
         self.min_count = min_count
         self.max_topics = max_topics
         self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
         reference = self._embed(list(REFERENCE_QUESTIONS))
         distances = 1.0 - reference @ reference.T
         self.cut = CUT_FRACTION * float(np.median(distances[np.triu_indices(len(reference), 1)]))
@@ -111,6 +113,10 @@ class GapFinder:
     def find(self, questions: list[GapQuestion], all_questions: list[str] | None = None) -> list[GapTopic]:
         """Topics, most asked first; topics asked fewer than `min_count` times are left out.
         `all_questions` (every logged question) sets which words are common and so not telling."""
+        with self._lock:  # one page at a time per finder: the vector cache is shared
+            return self._find(questions, all_questions)
+
+    def _find(self, questions: list[GapQuestion], all_questions: list[str] | None) -> list[GapTopic]:
         groups: dict[str, list[GapQuestion]] = {}
         for question in questions:
             groups.setdefault(normalised(question.text), []).append(question)

@@ -10,6 +10,7 @@ transactions, so a wait that long means the database is held by something else, 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -24,6 +25,7 @@ from rag.insights.schema import migrate
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
 PRUNE_EVERY_SECONDS = 3600.0
+log = logging.getLogger(__name__)
 FIX = "Make the folder writable, point RAG_DB_URL at another file, or set RAG_LOG_QUESTIONS=false."
 
 
@@ -55,7 +57,10 @@ class SqliteQuestionLog:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.schema_found = migrate(self._conn(), str(path))
         self._pruned_at = time.monotonic()
-        self.prune()
+        try:
+            self.prune()
+        except QuestionLogError as exc:  # busy right now: the next hourly prune catches up
+            log.warning("question log not pruned: %s", exc)
 
     # ---------- connections ----------
 
@@ -130,7 +135,10 @@ class SqliteQuestionLog:
                 row,
             )
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
-            self.prune()
+            try:
+                self.prune()
+            except QuestionLogError as exc:  # the answer was logged; pruning can wait an hour
+                log.warning("question log not pruned: %s", exc)
 
     def add_feedback(self, feedback: Feedback) -> None:
         with self._write("write to") as conn:

@@ -196,3 +196,40 @@ def test_a_locked_database_costs_a_warning(tmp_path: Path, caplog: pytest.LogCap
     record_answer(log, "What?", answer)
     [logged] = log.entries()
     assert logged.answer_id == answer.answer_id and logged.sources == ["a.md"] and logged.latency_ms == 5.0
+
+
+def test_retention_also_prunes_while_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = SqliteQuestionLog(tmp_path / "q.sqlite", retention_days=30)
+    log.record(entry("stale", days_ago=40))  # written late (a clock change, an import): kept until the next prune
+    log.record(entry("fresh", days_ago=0))
+    assert len(log.entries()) == 2
+    monkeypatch.setattr("rag.insights.sqlite.PRUNE_EVERY_SECONDS", 0.0)  # an hour has passed
+    log.record(entry("newest", days_ago=0))
+    assert [e.question for e in log.entries()] == ["fresh", "newest"]
+
+
+def test_insights_read_while_a_server_is_writing(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite"
+    server = SqliteQuestionLog(path, busy_timeout_ms=100)
+    server.record(entry("committed"))
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a write in progress, not committed
+    writer.execute("DELETE FROM questions")
+    reader = SqliteQuestionLog(path, create=False, busy_timeout_ms=100)
+    assert [e.question for e in reader.entries()] == ["committed"]  # WAL: readers never wait for the writer
+    writer.execute("ROLLBACK")
+    reader.close()
+    server.close()
+
+
+def test_a_busy_database_at_start_is_opened_and_pruned_later(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "q.sqlite"
+    SqliteQuestionLog(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer while the server starts
+    with caplog.at_level(logging.WARNING):
+        log = SqliteQuestionLog(path, retention_days=30, busy_timeout_ms=100)
+    assert "not pruned" in caplog.text
+    holder.execute("ROLLBACK")
+    log.record(entry("logged all the same"))
+    assert [e.question for e in log.entries()] == ["logged all the same"]

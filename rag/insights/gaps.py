@@ -102,13 +102,15 @@ class GapFinder:
         self.cut = CUT_FRACTION * float(np.median(distances[np.triu_indices(len(reference), 1)]))
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
         for start in range(0, len(missing), 64):
             batch = missing[start : start + 64]
-            if len(self._vectors) + len(batch) > VECTOR_CACHE:
-                self._vectors.clear()  # rare: a log this varied is re-embedded, not kept without bound
-            self._vectors.update(zip(batch, self.embedder.embed_passages(batch), strict=True))
-        return np.stack([self._vectors[t] for t in texts]).astype(np.float32)
+            known.update(zip(batch, self.embedder.embed_passages(batch), strict=True))
+        if len(self._vectors) + len(missing) > VECTOR_CACHE:
+            self._vectors.clear()  # rare: a log this varied is re-embedded, not kept without bound
+        self._vectors.update((t, known[t]) for t in missing)
+        return np.stack([known[t] for t in texts]).astype(np.float32)
 
     def find(self, questions: list[GapQuestion], all_questions: list[str] | None = None) -> list[GapTopic]:
         """Topics, most asked first; topics asked fewer than `min_count` times are left out.
@@ -218,7 +220,7 @@ def _terms(texts: list[str], counts: list[int], idf: dict[str, float], limit: in
 
 
 def _surface(term: str, texts: list[str]) -> str:
-    """The commonest written word a stemmed keyword came from ('kubespher' -> 'kubesphere');
+    """The commonest written word a stemmed keyword came from ('releas' -> 'releases');
     Chinese keywords are not stemmed, and a word there runs on into the next one, so they stay."""
     if not term.isascii():
         return term

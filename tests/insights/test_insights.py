@@ -79,6 +79,7 @@ def test_the_planted_topic_is_the_top_gap_with_its_examples(insights: Insights) 
     assert printer and printer[0].refused == printer[0].count
     downvoted = [t for t in insights.gaps if is_about(t.label, UNHELPFUL)]
     assert downvoted and downvoted[0].unhelpful == downvoted[0].count and downvoted[0].refused == 0
+    assert "kubesphere" in downvoted[0].terms  # as readers wrote it, not the keyword stem "kubespher"
     assert all(t.count >= 2 for t in insights.gaps)  # one-off noise questions are not topics
     assert [t.count for t in insights.gaps] == sorted((t.count for t in insights.gaps), reverse=True)
 
@@ -176,3 +177,16 @@ def test_one_gap_question_and_none(engine: Engine) -> None:
     [topic] = finder.find([GapQuestion("How do I tune a piano?", True)] * 3)
     assert topic.count == 3 and topic.examples == ["How do I tune a piano?"]
     assert finder.find([GapQuestion("How do I tune a piano?", True)]) == []  # asked once: not a topic yet
+
+
+def test_question_vectors_are_kept_between_pages(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    finder = GapFinder(engine.embedder, engine.retriever)
+    questions = [GapQuestion(f"How do I tune a piano, take {n}?", True) for n in range(5)] * 2
+    first = finder.find(questions)
+    embedded: list[str] = []
+    real = engine.embedder.embed_passages
+    monkeypatch.setattr(engine.embedder, "embed_passages", lambda texts: embedded.extend(texts) or real(texts))
+    assert finder.find(questions) == first and embedded == []  # the second page embeds nothing
+    monkeypatch.setattr("rag.insights.gaps.VECTOR_CACHE", 3)  # a cache too small: still right, not kept
+    fresh = [GapQuestion(f"Where do I buy piano strings, shop {n}?", True) for n in range(4)] * 2 + questions[:2]
+    assert sum(t.count for t in finder.find(fresh)) == 10 and len(embedded) == 4

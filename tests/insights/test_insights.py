@@ -190,3 +190,18 @@ def test_question_vectors_are_kept_between_pages(engine: Engine, monkeypatch: py
     monkeypatch.setattr("rag.insights.gaps.VECTOR_CACHE", 3)  # a cache too small: still right, not kept
     fresh = [GapQuestion(f"Where do I buy piano strings, shop {n}?", True) for n in range(4)] * 2 + questions[:2]
     assert sum(t.count for t in finder.find(fresh)) == 10 and len(embedded) == 4
+
+
+@pytest.mark.slow
+def test_with_the_default_embedder_topics_cross_languages(real_engine: Engine) -> None:
+    """The cut is measured per embedder: with multilingual e5 the same topic asked in English and in
+    Chinese is one gap (the hashing embedder, words only, keeps them apart)."""
+    entries, feedback = generate_log()
+    finder = GapFinder(real_engine.embedder, real_engine.retriever)
+    insights = build_insights(entries, feedback, None, NOW, real_engine.index.posts, finder)
+    assert is_about(insights.gaps[0].label, SOURDOUGH)
+    printer = [t for t in insights.gaps if any(is_about(q, PRINTER) for q in t.examples)]
+    asked = sum(any(e.question.endswith(q) for q in PRINTER) for e in entries)
+    assert len(printer) == 1 and printer[0].count == asked  # "打印机驱动怎么安装？" included
+    downvoted = [t for t in insights.gaps if t.unhelpful]
+    assert len(downvoted) == 1 and downvoted[0].count == downvoted[0].unhelpful == 60

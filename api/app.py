@@ -17,11 +17,13 @@ from api.handlers import install_handlers
 from api.metrics import Metrics
 from api.middleware import BodyLimitMiddleware, CrashResponseMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from api.openai_errors import OpenAIErrorMiddleware
+from api.questionlog import close_log, open_log
 from api.ratelimit import RateLimiter
-from api.routers import admin, ask, health, openai_compat, posts, search
+from api.routers import admin, ask, feedback, health, insights, openai_compat, posts, search
 from api.routers import widget as widget_router
 from api.state import EngineHolder
 from rag.config import Settings, get_settings
+from rag.insights.log import NoQuestionLog
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DESCRIPTION = (
@@ -37,7 +39,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Models and index are loaded once per process, off the event loop.
     holder: EngineHolder = app.state.holder
     await run_in_threadpool(holder.load)
-    yield
+    await open_log(app, app.state.settings)
+    try:
+        yield
+    finally:
+        await close_log(app)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,7 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = EngineHolder(settings)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     install_handlers(app, metrics)
-    for module in (ask, search, posts, health, admin):
+    app.state.question_log = NoQuestionLog()  # until the lifespan opens the configured one
+    for module in (ask, search, posts, health, admin, feedback, insights):
         app.include_router(module.router)
     app.include_router(openai_compat.router)  # /v1: OpenAI-compatible chat completions and models
     app.include_router(widget_router.router)  # GET /widget.js, the embeddable chat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import ipaddress
 from typing import Annotated
@@ -44,12 +45,22 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
 def presented_key(request: Request) -> str:
-    """The key from `X-API-Key` or `Authorization: Bearer <key>`; "" when neither is sent."""
+    """The key from `X-API-Key`, `Authorization: Bearer <key>`, or a browser's `Authorization: Basic`
+    login (any user name, the key as password); "" when none is sent."""
     key = request.headers.get("x-api-key", "")
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if not key and scheme.lower() == "bearer":
         key = token.strip()
+    if not key and scheme.lower() == "basic":
+        key = _basic_password(token.strip())
     return key
+
+
+def _basic_password(token: str) -> str:
+    try:
+        return base64.b64decode(token, validate=True).decode("utf-8").partition(":")[2]
+    except (ValueError, UnicodeDecodeError):
+        return ""
 
 
 def _check_key(request: Request, expected: str) -> None:

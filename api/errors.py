@@ -13,6 +13,13 @@ class AuthError(RagError):
     """The API key is missing or wrong."""
 
     http_status = 401
+    challenge = 'Bearer realm="blograg"'  # the WWW-Authenticate header of the 401
+
+
+class BrowserAuthError(AuthError):
+    """A page a person opens in a browser: the 401 asks for the key in the browser's own login box."""
+
+    challenge = 'Basic realm="blograg admin", charset="UTF-8"'
 
 
 class ForbiddenError(RagError):
@@ -58,7 +65,7 @@ def error_response(err: RagError) -> JSONResponse:
     if isinstance(err, RateLimitedError):
         headers["Retry-After"] = str(err.retry_after)
     if isinstance(err, AuthError):
-        headers["WWW-Authenticate"] = 'Bearer realm="blograg"'
+        headers["WWW-Authenticate"] = err.challenge
     return JSONResponse(err.to_json(), status_code=err.http_status, headers=headers)
 
 

@@ -21,6 +21,7 @@ EXAMPLES = {
     "/search": '{"query": "release notes"}',
     "/admin/reindex": '{"rebuild": false}',
     "/v1/chat/completions": '{"model": "blograg", "messages": [{"role": "user", "content": "What is this about?"}]}',
+    "/feedback": '{"answer_id": "<answer_id from /ask>", "helpful": true}',
 }
 FASTAPI_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's words for a body json.loads rejects
 UNPARSABLE_BODY = "The request body could not be read as JSON: it is not UTF-8 text, or it is nested too deeply."

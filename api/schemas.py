@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from rag.answering import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TURN_CHARS
 from rag.answering import AskRequest as Ask
 from rag.inputs import DAY_EXAMPLE, day_problem, describe_unusable
+from rag.insights.log import MAX_COMMENT_CHARS
 from rag.retrieval import SearchFilters
 
 
@@ -151,6 +152,9 @@ class CitationOut(BaseModel):
 
 
 class AnswerOut(BaseModel):
+    answer_id: str = Field(
+        description="32 hex characters naming this answer; send it to POST /feedback.", pattern="^[0-9a-f]{32}$"
+    )
     answer: str = Field(description="The answer with [n] citation markers, or a refusal sentence.")
     citations: list[CitationOut] = Field(description="Sources actually cited, numbered as in the text.")
     refused: bool = Field(description="True when the posts do not answer the question.")
@@ -208,3 +212,19 @@ class ErrorOut(BaseModel):
     error: str = Field(description="Error class, e.g. InputError, AuthError, ValidationFailed.")
     message: str = Field(description="What went wrong.")
     hint: str = Field(description="How to fix it.")
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(
+        description="The `answer_id` of the answer (32 hex characters), from POST /ask.", pattern="^[0-9a-f]{32}$"
+    )
+    helpful: bool = Field(description="true for 👍 (the answer helped), false for 👎.")
+    comment: Text | None = Field(
+        None, max_length=MAX_COMMENT_CHARS, description=f"What was wrong or missing (up to {MAX_COMMENT_CHARS} chars)."
+    )
+
+
+class FeedbackOut(BaseModel):
+    ok: Literal[True] = Field(description="The feedback was saved (a later vote on the same answer replaces it).")

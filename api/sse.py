@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from starlette.concurrency import iterate_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from api.metrics import Metrics
@@ -40,11 +40,15 @@ def _translate(event: dict[str, Any]) -> list[str]:
     return [format_event(kind, {k: v for k, v in event.items() if k != "event"})]
 
 
-async def answer_events(events: Iterator[dict[str, Any]], metrics: Metrics) -> AsyncIterator[str]:
+async def answer_events(
+    events: Iterator[dict[str, Any]], metrics: Metrics, on_answer: Callable[[Answer], None] | None = None
+) -> AsyncIterator[str]:
     try:
         async for event in iterate_in_threadpool(events):
             if event["event"] == "answer":
                 metrics.record_timings(event["answer"].timings_ms)
+                if on_answer is not None:  # logged before the client sees its answer_id
+                    await run_in_threadpool(on_answer, event["answer"])
             for chunk in _translate(event):
                 yield chunk
     except RagError as exc:
@@ -57,5 +61,9 @@ async def answer_events(events: Iterator[dict[str, Any]], metrics: Metrics) -> A
         yield format_event("error", {"error": "InternalError", "message": message, "hint": "See the server log."})
 
 
-def sse_response(events: Iterator[dict[str, Any]], metrics: Metrics) -> StreamingResponse:
-    return StreamingResponse(answer_events(events, metrics), media_type="text/event-stream", headers=SSE_HEADERS)
+def sse_response(
+    events: Iterator[dict[str, Any]], metrics: Metrics, on_answer: Callable[[Answer], None] | None = None
+) -> StreamingResponse:
+    """The event stream of one answer; `on_answer` (the question log) gets the final Answer."""
+    stream = answer_events(events, metrics, on_answer)
+    return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -269,6 +269,10 @@ from rag.evaluation.command import eval_command  # noqa: E402
 
 app.command("eval")(eval_command)
 
+from rag.insights.command import insights_command  # noqa: E402
+
+app.command("insights")(insights_command)
+
 
 def main() -> None:
     app()

@@ -84,6 +84,14 @@ class Settings(BaseSettings):
         15.0, gt=0, description="Seconds a client has to send one whole request (headers and body)."
     )
 
+    log_questions: bool = Field(
+        True, description="Log each answered question (no IP address, no user agent) for `rag insights`."
+    )
+    db_url: str = Field(
+        "", description="Question log database: a path or sqlite:///path; default <index dir>.questions.sqlite."
+    )
+    log_retention_days: int = Field(180, ge=0, description="Days question-log rows are kept; 0 keeps them all.")
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_networks(cls, value: list[str]) -> list[str]:

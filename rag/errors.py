@@ -99,3 +99,24 @@ class IndexWriteError(RagError):
 
     exit_code = 11
     http_status = 507
+
+
+class QuestionLogError(RagError):
+    """The question log (SQLite) cannot be opened, read or written; answering goes on without it."""
+
+    exit_code = 12
+    http_status = 503
+
+
+class LoggingOffError(RagError):
+    """Question logging is turned off (RAG_LOG_QUESTIONS=false): no feedback can be attached."""
+
+    exit_code = 13
+    http_status = 409
+
+
+class UnknownAnswerError(RagError):
+    """No logged answer has this answer_id (never given, pruned by retention, or logged elsewhere)."""
+
+    exit_code = 14
+    http_status = 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -103,6 +104,11 @@ class Citation:
         return asdict(self)
 
 
+def new_answer_id() -> str:
+    """The one place an answer's id is made: 32 hex characters (uuid4), what feedback refers to."""
+    return uuid.uuid4().hex
+
+
 @dataclass
 class Answer:
     """What `ask` returns; `to_json` is the shape of `rag ask --json` and `POST /ask`."""
@@ -115,9 +121,11 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     closest: list[dict[str, Any]] = field(default_factory=list)  # closest posts offered on refusal
     hits: list[Hit] = field(default_factory=list)  # retrieved context (not serialised)
+    answer_id: str = field(default_factory=new_answer_id)  # what POST /feedback and the question log refer to
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "answer_id": self.answer_id,
             "answer": self.answer,
             "citations": [c.to_json() for c in self.citations],
             "refused": self.refused,

@@ -1,1 +1,1 @@
-"""One router per area: ask, search, posts, health (+ metrics), admin."""
+"""One router per area: ask, search, posts, health (+ metrics), admin (+ insights), feedback."""

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from api.deps import LoadedDep, MetricsDep, SettingsDep, check_generator, rate_limit, require_api_key
+from api.questionlog import answer_logger, log_answer
 from api.schemas import AnswerOut, AskRequest, ErrorOut
 from api.sse import sse_response
 
@@ -40,8 +41,10 @@ async def ask(
     check_generator(body.generator, settings)
     engine = loaded.engine  # pinned for the whole request, even if a reindex swaps meanwhile
     ask_request = body.to_request(stream="text/event-stream" in request.headers.get("accept", ""))
+    on_answer = answer_logger(request, ask_request.question)
     if ask_request.stream:
-        return sse_response(engine.ask_stream(ask_request), metrics)
+        return sse_response(engine.ask_stream(ask_request), metrics, on_answer)
     answer = await run_in_threadpool(engine.ask, ask_request)
     metrics.record_timings(answer.timings_ms)
+    await log_answer(on_answer, answer)
     return JSONResponse(answer.to_json())

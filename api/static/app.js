@@ -231,8 +231,105 @@ function renderFinal(turn, answer) {
   renderClosest(turn, answer);
   const ms = Math.round((answer.timings_ms && answer.timings_ms.total) || 0);
   turn.bot.append(el("p", "meta", answer.generator + " · " + ms + " ms"));
+  if (answer.answer_id) turn.bot.append(feedbackBar(answer.answer_id));
   showSources(turn.id, null);
   revealAnswer(turn.bot, true);
+}
+
+// ---------- feedback (thumbs up / down under each answer) ----------
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+// A thumb (Feather's "thumbs-up" outline, MIT); drawn as SVG so it shows without an emoji font.
+const THUMB = "M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7" +
+  "a2 2 0 0 1 2-2h3";
+
+function thumbIcon(down) {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "thumb");
+  const path = document.createElementNS(SVG_NS, "path");
+  path.setAttribute("d", THUMB);
+  if (down) path.setAttribute("transform", "rotate(180 12 12)");
+  svg.append(path);
+  return svg;
+}
+
+function feedbackBar(answerId) {
+  const bar = el("div", "feedback");
+  bar.dataset.answerId = answerId;
+  bar.setAttribute("role", "group");
+  bar.setAttribute("aria-label", "这个回答有帮助吗？/ Was this answer helpful?");
+  const up = el("button", "vote up");
+  const down = el("button", "vote down");
+  up.append(thumbIcon(false));
+  down.append(thumbIcon(true));
+  for (const [button, helpful, label] of [[up, true, "有帮助 / Helpful"], [down, false, "没帮助 / Not helpful"]]) {
+    button.type = "button";
+    button.dataset.helpful = String(helpful);
+    button.title = label;
+    button.setAttribute("aria-label", label);
+    button.setAttribute("aria-pressed", "false");
+  }
+  bar.append(up, down, el("span", "vote-status"));
+  bar.querySelector(".vote-status").setAttribute("aria-live", "polite");
+  return bar;
+}
+
+function commentForm() {
+  // After a 👎: an optional line on what was missing, sent with the same vote.
+  const form = el("form", "vote-comment");
+  const input = el("input");
+  input.type = "text";
+  input.maxLength = 2000;
+  input.placeholder = "缺了什么？（可选）/ What was missing? (optional)";
+  input.setAttribute("aria-label", "缺了什么 / What was missing");
+  form.append(input, el("button", "vote-send", "发送 / Send"));
+  return form;
+}
+
+async function sendFeedback(bar, helpful, comment) {
+  const status = bar.querySelector(".vote-status");
+  const body = { answer_id: bar.dataset.answerId, helpful };
+  if (comment) body.comment = comment;
+  status.textContent = "…";
+  try {
+    const response = await fetch("/feedback", { method: "POST", headers: apiHeaders(), body: JSON.stringify(body) });
+    if (!response.ok) {
+      const err = await response.json().catch(() => ({ message: response.statusText }));
+      status.textContent = err.message || "Feedback not saved";
+      return false;
+    }
+  } catch (err) {
+    status.textContent = "反馈未发送 / Feedback not sent";
+    return false;
+  }
+  for (const button of bar.querySelectorAll("button.vote")) {
+    button.setAttribute("aria-pressed", String(button.dataset.helpful === String(helpful)));
+  }
+  bar.dataset.vote = helpful ? "up" : "down";
+  status.textContent = "谢谢反馈 / Thanks for the feedback";
+  return true;
+}
+
+async function onVote(button) {
+  const bar = button.closest(".feedback");
+  const helpful = button.dataset.helpful === "true";
+  const saved = await sendFeedback(bar, helpful, "");
+  const form = bar.querySelector("form.vote-comment");
+  if (saved && !helpful && !form) {
+    const added = commentForm();
+    bar.append(added);
+    added.querySelector("input").focus();
+  } else if (helpful && form) {
+    form.remove();
+  }
+}
+
+async function onComment(form) {
+  const bar = form.closest(".feedback");
+  const comment = form.querySelector("input").value.trim();
+  if (comment && (await sendFeedback(bar, false, comment))) form.remove();
 }
 
 function showError(turn, err) {
@@ -424,6 +521,11 @@ function onDocumentClick(event) {
     openViewer(viewer.dataset.source, Number(viewer.dataset.start), Number(viewer.dataset.end));
     return;
   }
+  const vote = event.target.closest("button.vote");
+  if (vote) {
+    onVote(vote);
+    return;
+  }
   const example = event.target.closest("button.example");
   if (example) {
     $("question").value = example.dataset.question || example.textContent;
@@ -453,6 +555,12 @@ function init() {
     if (window.location.hash.startsWith("#post=")) history.replaceState(null, "", window.location.pathname);
   });
   document.addEventListener("click", onDocumentClick);
+  $("turns").addEventListener("submit", (event) => {
+    const form = event.target.closest("form.vote-comment");
+    if (!form) return;
+    event.preventDefault();
+    onComment(form);
+  });
   for (const type of ["wheel", "touchmove", "keydown"]) {
     window.addEventListener(type, stopFollowing, { passive: true });
   }

@@ -15,7 +15,8 @@ from tests.api.helpers import EVIL_SOURCE
 
 def test_openapi_lists_every_endpoint_and_describes_every_field(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert {"/ask", "/search", "/posts/{id}", "/health", "/metrics", "/admin/reindex"} <= set(spec["paths"])
+    paths = {"/ask", "/search", "/posts/{id}", "/health", "/metrics", "/admin/reindex", "/feedback"}
+    assert paths <= set(spec["paths"])
     assert {"get", "post"} <= set(spec["paths"]["/admin/reindex"])
     components = spec["components"]["schemas"]
     documented = [
@@ -32,6 +33,8 @@ def test_openapi_lists_every_endpoint_and_describes_every_field(client: TestClie
         "HealthOut",
         "ReindexStatusOut",
         "ErrorOut",
+        "FeedbackRequest",
+        "FeedbackOut",
     ]
     for name in documented:
         for field, schema in components[name]["properties"].items():

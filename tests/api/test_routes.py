@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -13,7 +14,8 @@ def test_ask_returns_a_cited_answer_whose_quotes_are_in_the_post(client: TestCli
     response = client.post("/ask", json={"question": "How do I set a TTL in Redis?"})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer", "citations", "refused", "query", "generator", "timings_ms", "closest"}
+    assert set(body) == {"answer_id", "answer", "citations", "refused", "query", "generator", "timings_ms", "closest"}
+    assert re.fullmatch("[0-9a-f]{32}", body["answer_id"])
     assert body["refused"] is False and body["generator"] == "extractive"
     assert "TTL" in body["answer"] and "[1]" in body["answer"]
     citation = body["citations"][0]

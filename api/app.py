@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.docs import install_docs
 from api.handlers import install_handlers
+from api.mcp_server.http import install_mcp
 from api.metrics import Metrics
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from api.ratelimit import RateLimiter
@@ -35,7 +36,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Models and index are loaded once per process, off the event loop.
     holder: EngineHolder = app.state.holder
     await run_in_threadpool(holder.load)
-    yield
+    async with app.state.mcp.running():  # the MCP transport's task group lives as long as the app
+        yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = EngineHolder(settings)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     install_handlers(app, metrics)
+    app.state.mcp = install_mcp(app, app.state.holder, settings, metrics)
     for module in (ask, search, posts, health, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

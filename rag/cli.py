@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -229,17 +230,29 @@ def _index_needs_ingest(settings: Settings) -> str:
     return ""
 
 
+@app.command("mcp")
+def mcp_command(
+    index: IndexOpt = None,
+    generator: Annotated[str | None, typer.Option("--generator", help="Generator spec (RAG_GENERATOR).")] = None,
+) -> None:
+    """Serve the search, ask and read tools to an assistant over MCP on stdin/stdout (Claude Desktop,
+    Cursor, VS Code). Only protocol messages go to stdout; logs go to stderr."""
+    import logging
+
+    from api.mcp_server import run_stdio  # the MCP SDK is imported only by this command
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    settings = run_guarded(lambda: build_settings(index_dir=index, generator=generator))
+    run_stdio(settings)
+
+
 @app.command("info")
 def info_command(index: IndexOpt = None, embedder: EmbedderOpt = None, json_output: JsonOpt = False) -> None:
     """Describe the index: embedder, counts, chunker settings, versions."""
-    from rag.store import read_index
+    from rag.store import index_summary, read_index
 
     settings = build_settings(index_dir=index, embedder=embedder)
-    data = run_guarded(lambda: read_index(settings.index_dir))
-    manifest = dict(data.manifest)
-    posts = manifest.pop("posts", {})
-    manifest["path"] = str(data.path)
-    manifest["post_sources"] = sorted(posts)
+    manifest = index_summary(run_guarded(lambda: read_index(settings.index_dir)))
     if json_output:
         out.print_json(data=manifest)
         return

@@ -16,7 +16,7 @@ from mcp.shared.exceptions import MCPError
 
 from api.app import create_app
 from rag.config import Settings
-from tests.api.helpers import live_server
+from tests.api.helpers import ClientFactory, live_server
 
 pytestmark = pytest.mark.slow
 KEY = "mcp-s3cret"
@@ -149,3 +149,11 @@ def test_without_a_configured_key_mcp_is_open_like_ask(api_settings: Settings) -
         metrics = httpx.get(f"{url}/metrics", timeout=30).text
     assert response.status_code == 200 and response.json()["result"]["serverInfo"]["name"] == "blograg"
     assert 'route="/mcp"' in metrics
+
+
+def test_only_post_is_served_and_the_rate_limit_counts_mcp_after_the_key(make_client: ClientFactory) -> None:
+    client = make_client(api_key=KEY, rate_limit_per_minute=2)
+    headers = {**MCP_HEADERS, "X-API-Key": KEY}
+    assert client.get("/mcp", headers=headers).status_code == 405  # no server-push stream to hang open
+    assert client.post("/mcp", json=INITIALIZE, headers={**MCP_HEADERS, "X-API-Key": "wrong"}).status_code == 401
+    assert [client.post("/mcp", json=INITIALIZE, headers=headers).status_code for _ in range(3)] == [200, 200, 429]

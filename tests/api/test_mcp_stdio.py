@@ -24,11 +24,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def server_params(index: Path, cwd: Path) -> StdioServerParameters:
+    """Exactly what `rag mcp --print-config` tells a user to paste into their assistant's config."""
     # The SDK passes only a minimal environment to the child; the checkout goes first on its path.
     env = {"PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return StdioServerParameters(
-        command=sys.executable, args=["-m", "rag", "mcp", "--index", str(index)], env=env, cwd=cwd
+    printed = subprocess.run(
+        [sys.executable, "-m", "rag", "mcp", "--print-config", "--index", str(index)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=True,
     )
+    entry = json.loads(printed.stdout)["mcpServers"]["blog"]
+    assert entry["args"][-2:] == ["--index", str(index.resolve())]
+    return StdioServerParameters(command=entry["command"], args=entry["args"], env=env, cwd=cwd)
 
 
 def run_session(params: StdioServerParameters, body: Any, stderr: Path) -> tuple[Any, list[Any]]:
@@ -139,3 +147,17 @@ def _read_lines(fd: int, count: int, timeout: float) -> list[str]:
         assert chunk, "the server closed stdout early"
         data += chunk
     return data.decode().splitlines()
+
+
+def test_print_config_names_the_installed_rag_script_when_run_as_rag(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from rag.cli import mcp_config
+
+    monkeypatch.setattr(sys, "argv", [str(tmp_path / ".venv" / "bin" / "rag"), "mcp", "--print-config"])
+    monkeypatch.chdir(tmp_path)
+    entry = mcp_config(Settings(index_dir=Path("index/default")), "extractive")["mcpServers"]["blog"]
+    assert entry == {
+        "command": str(tmp_path / ".venv" / "bin" / "rag"),
+        "args": ["mcp", "--index", str(tmp_path.resolve() / "index" / "default"), "--generator", "extractive"],
+    }

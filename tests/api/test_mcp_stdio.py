@@ -161,3 +161,18 @@ def test_print_config_names_the_installed_rag_script_when_run_as_rag(
         "command": str(tmp_path / ".venv" / "bin" / "rag"),
         "args": ["mcp", "--index", str(tmp_path.resolve() / "index" / "default"), "--generator", "extractive"],
     }
+
+
+def test_the_readme_snippets_match_what_the_code_prints_and_serves() -> None:
+    from api.mcp_server.http import MCP_PATH
+    from rag.cli import mcp_config
+
+    section = (ROOT / "README.md").read_text().split("### Assistants over MCP")[1].split("\n### ")[0]
+    stdio, http = (json.loads(block.split("```")[0]) for block in section.split("```json\n")[1:])
+    printed = mcp_config(Settings())["mcpServers"]["blog"]
+    assert stdio["mcpServers"]["blog"].keys() == printed.keys() and stdio["mcpServers"]["blog"]["args"][:2] == [
+        "mcp",
+        "--index",
+    ]
+    assert http["mcpServers"]["blog"]["url"].endswith(f":8000{MCP_PATH}")
+    assert "rag mcp --print-config" in section

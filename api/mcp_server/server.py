@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import PurePath
 from typing import Any
 
 import anyio
@@ -55,8 +56,9 @@ CRASH = RagError("Unexpected server error while running the tool.", "See the ser
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
-def build_server(holder: EngineHolder) -> Server[Any]:
-    """An MCP server whose tools run against the holder's current Engine (so a reindex swap is seen)."""
+def build_server(holder: EngineHolder, *, local_paths: bool = True) -> Server[Any]:
+    """An MCP server whose tools run against the holder's current Engine (so a reindex swap is seen).
+    Without `local_paths` the index summary names folders instead of showing their absolute paths."""
     by_name = {spec.name: spec for spec in TOOLS}
 
     async def list_tools(ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None) -> ListToolsResult:
@@ -93,7 +95,8 @@ def build_server(holder: EngineHolder) -> Server[Any]:
         if str(params.uri) != INDEX_URI:
             raise MCPError(code=INVALID_PARAMS, message=f"There is no resource {params.uri}. Fix: read {INDEX_URI}.")
         try:
-            text = _dumps(index_summary(holder.get().engine.index))
+            summary = index_summary(holder.get().engine.index)
+            text = _dumps(summary if local_paths else _without_paths(summary))
         except RagError as exc:  # no index loaded: the same message and fix as a tool call gets
             raise MCPError(code=INTERNAL_ERROR, message=_error_text(exc)) from None
         return ReadResourceResult(
@@ -110,6 +113,17 @@ def build_server(holder: EngineHolder) -> Server[Any]:
         on_list_resources=list_resources,
         on_read_resource=read_resource,
     )
+
+
+def _without_paths(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary for callers who need not know the server's file system (like /health without the key)."""
+    backend, colon, arg = str(summary.get("embedder", "")).partition(":")
+    return {
+        **summary,
+        "embedder": f"{backend}{colon}{PurePath(arg).name if '/' in arg else arg}",
+        "roots": [PurePath(root).name for root in summary.get("roots", [])],
+        "path": PurePath(str(summary.get("path", ""))).name,
+    }
 
 
 def _tool(spec: ToolSpec) -> Tool:

@@ -49,7 +49,7 @@ def with_session(url: str, headers: dict[str, str], body: Callable[[ClientSessio
     return anyio.run(main)
 
 
-def test_tools_are_listed_and_each_one_answers_over_http(server: str) -> None:
+def test_tools_are_listed_and_each_one_answers_over_http(server: str, api_settings: Settings) -> None:
     async def body(session: ClientSession) -> dict[str, Any]:
         tools = await session.list_tools()
         search = await session.call_tool("search_posts", {"query": "redis", "top_k": 1})
@@ -67,7 +67,8 @@ def test_tools_are_listed_and_each_one_answers_over_http(server: str) -> None:
     assert got["ask"].structured_content["citations"][0]["quote"] == "Set a TTL on every key."
     assert len(got["list"].structured_content["posts"]) == 2 and got["list"].structured_content["next_cursor"]
     assert got["post"].structured_content["offset"] == 0 and len(got["post"].structured_content["text"]) == 50
-    assert json.loads(got["summary"].contents[0].text)["embedder"].startswith("hashing")
+    summary = json.loads(got["summary"].contents[0].text)  # callers hold the key: the operator's full view
+    assert summary["embedder"].startswith("hashing") and summary["path"].startswith(str(api_settings.index_dir))
 
 
 def test_a_bad_argument_is_a_tool_error_and_the_session_goes_on(server: str) -> None:
@@ -99,13 +100,19 @@ def test_the_ask_tool_answers_exactly_as_post_ask(server: str) -> None:
 def test_the_sdk_client_in_auto_mode_works_too(api_settings: Settings) -> None:
     """`mcp.Client` negotiates the newest protocol era both sides speak; /mcp serves that era as well."""
 
-    async def main(url: str) -> tuple[Any, Any]:
+    async def main(url: str) -> tuple[Any, Any, Any]:
         async with Client(f"{url}/mcp") as client:
-            return await client.list_tools(), await client.call_tool("search_posts", {"query": "redis", "top_k": 1})
+            tools = await client.list_tools()
+            search = await client.call_tool("search_posts", {"query": "redis", "top_k": 1})
+            return tools, search, await client.read_resource("blograg://index")
 
     with live_server(create_app(api_settings), api_settings) as url:
-        tools, result = anyio.run(main, url)
+        tools, result, summary = anyio.run(main, url)
     assert len(tools.tools) == 4 and result.structured_content["results"][0]["source"] == "html-post.html"
+    # An open server (no key) does not show its file system, as /health does not.
+    text = summary.contents[0].text
+    assert str(api_settings.index_dir) not in text and str(api_settings.posts[0]) not in text
+    assert json.loads(text)["roots"] == [api_settings.posts[0].name]
 
 
 @pytest.mark.parametrize(

@@ -219,3 +219,39 @@ def test_cursor_is_opaque_but_checked() -> None:
     assert _decode_cursor(_encode_cursor(40)) == 40
     with pytest.raises(Exception, match="cursor"):
         _decode_cursor(base64.urlsafe_b64encode(b"posts:-1").decode())
+
+
+def test_summary_without_paths_keeps_names_only() -> None:
+    from api.mcp_server.server import _without_paths
+
+    summary = {"embedder": "st:/srv/models/bge-small", "roots": ["/srv/blog/posts"], "path": "/srv/index/v-1", "x": 1}
+    assert _without_paths(summary) == {"embedder": "st:bge-small", "roots": ["posts"], "path": "v-1", "x": 1}
+    assert _without_paths({"embedder": "hashing:256"})["embedder"] == "hashing:256"
+
+
+def test_tools_follow_a_reindex_swap(api_settings: Settings, tmp_path: Path) -> None:
+    """The server reads the holder's current Engine per call, never a copy taken at start."""
+    import shutil
+
+    from api.state import load_engine
+    from rag.pipeline import ingest
+
+    posts = tmp_path / "posts"
+    shutil.copytree(api_settings.posts[0], posts)
+    settings = api_settings.model_copy(update={"index_dir": tmp_path / "index", "posts": [posts]})
+    ingest(settings)
+    holder = EngineHolder(settings)
+    holder.load()
+
+    def reindex() -> None:
+        (posts / "new.md").write_text("---\ntitle: A new post\ndate: 2031-01-01\n---\n\nFresh words.\n", "utf-8")
+        ingest(settings)
+        holder.swap(load_engine(settings))
+
+    async def body(client: Client) -> tuple[Any, Any]:
+        before = (await client.call_tool("list_posts", {})).structured_content
+        await anyio.to_thread.run_sync(reindex)  # while the session stays open
+        return before, (await client.call_tool("list_posts", {"limit": 1})).structured_content
+
+    before, after = run_with(holder, body)
+    assert after["total"] == before["total"] + 1 and after["posts"][0]["source"] == "new.md"

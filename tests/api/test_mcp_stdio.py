@@ -176,3 +176,17 @@ def test_the_readme_snippets_match_what_the_code_prints_and_serves() -> None:
     ]
     assert http["mcpServers"]["blog"]["url"].endswith(f":8000{MCP_PATH}")
     assert "rag mcp --print-config" in section
+
+
+def test_rag_mcp_speaks_the_newest_protocol_era_too(api_settings: Settings, tmp_path: Path) -> None:
+    """`mcp.Client` negotiates the newest era both sides know (ClientSession above uses the handshake)."""
+    from mcp import Client
+
+    async def main() -> tuple[str, Any, Any]:
+        async with Client(server_params(api_settings.index_dir, tmp_path)) as client:
+            good = await client.call_tool("list_posts", {"limit": 1})
+            return client.protocol_version, good, await client.call_tool("list_posts", {"limit": 0})
+
+    version, good, bad = anyio.run(main)
+    assert version > "2025-11-25" and good.structured_content["total"] > 1
+    assert bad.is_error and "limit: Input should be greater than or equal to 1" in bad.content[0].text

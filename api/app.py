@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.docs import install_docs
 from api.handlers import install_handlers
+from api.mcp_server.http import install_mcp
 from api.metrics import Metrics
 from api.middleware import BodyLimitMiddleware, CrashResponseMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from api.openai_errors import OpenAIErrorMiddleware
@@ -41,7 +42,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(holder.load)
     await open_log(app, app.state.settings)
     try:
-        yield
+        async with app.state.mcp.running():  # the MCP transport's task group lives as long as the app
+            yield
     finally:
         await close_log(app)
 
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     install_handlers(app, metrics)
     app.state.question_log = NoQuestionLog()  # until the lifespan opens the configured one
+    app.state.mcp = install_mcp(app, app.state.holder, settings, metrics)
     for module in (ask, search, posts, health, admin, feedback, insights):
         app.include_router(module.router)
     app.include_router(openai_compat.router)  # /v1: OpenAI-compatible chat completions and models

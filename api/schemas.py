@@ -45,6 +45,11 @@ def _trimmed(value: str, what: str) -> str:
     return value
 
 
+def trimmed(value: str, what: str) -> str:
+    """The rule /ask and /search apply to a question or query, for other edges (the MCP tools)."""
+    return _trimmed(value, what)
+
+
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

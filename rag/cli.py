@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -245,17 +246,49 @@ def _index_needs_ingest(settings: Settings) -> str:
     return ""
 
 
+@app.command("mcp")
+def mcp_command(
+    index: IndexOpt = None,
+    generator: Annotated[str | None, typer.Option("--generator", help="Generator spec (RAG_GENERATOR).")] = None,
+    print_config: Annotated[
+        bool, typer.Option("--print-config", help="Print the mcpServers JSON for an assistant's config and exit.")
+    ] = False,
+) -> None:
+    """Serve the search, ask and read tools to an assistant over MCP on stdin/stdout (Claude Desktop,
+    Cursor, VS Code). Only protocol messages go to stdout; logs go to stderr."""
+    import logging
+
+    settings = run_guarded(lambda: build_settings(index_dir=index, generator=generator))
+    if print_config:
+        out.print(json.dumps(mcp_config(settings, generator), ensure_ascii=False, indent=2), markup=False)
+        return
+    from api.mcp_server import run_stdio  # the MCP SDK is imported only by this command
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    run_stdio(settings)
+
+
+def mcp_config(settings: Settings, generator: str | None = None) -> dict[str, Any]:
+    """The `mcpServers` entry that starts this install's `rag mcp`, with absolute paths: an assistant
+    launches it from a directory of its own choosing."""
+    launcher = Path(sys.argv[0])
+    if launcher.name == "rag":
+        command, args = str(launcher.absolute()), ["mcp"]
+    else:  # python -m rag
+        command, args = sys.executable, ["-m", "rag", "mcp"]
+    args += ["--index", str(settings.index_dir.resolve())]
+    if generator:
+        args += ["--generator", generator]
+    return {"mcpServers": {"blog": {"command": command, "args": args}}}
+
+
 @app.command("info")
 def info_command(index: IndexOpt = None, embedder: EmbedderOpt = None, json_output: JsonOpt = False) -> None:
     """Describe the index: embedder, counts, chunker settings, versions."""
-    from rag.store import read_index
+    from rag.store import index_summary, read_index
 
     settings = build_settings(index_dir=index, embedder=embedder)
-    data = run_guarded(lambda: read_index(settings.index_dir))
-    manifest = dict(data.manifest)
-    posts = manifest.pop("posts", {})
-    manifest["path"] = str(data.path)
-    manifest["post_sources"] = sorted(posts)
+    manifest = index_summary(run_guarded(lambda: read_index(settings.index_dir)))
     if json_output:
         out.print_json(data=manifest)
         return

@@ -279,6 +279,14 @@ def read_index(index_dir: Path) -> IndexData:
     return IndexData(manifest, posts, chunks, vectors, tokens, faiss_index, bm25, version)
 
 
+def index_summary(data: IndexData) -> dict[str, Any]:
+    """What `rag info --json` shows: the manifest without per-post hashes, plus the version path and post ids."""
+    summary = {key: value for key, value in data.manifest.items() if key != "posts"}
+    summary["path"] = str(data.path)
+    summary["post_sources"] = sorted(data.manifest.get("posts", {}))
+    return summary
+
+
 def _read_bm25(folder: Path) -> Any:
     if not folder.exists():
         return None

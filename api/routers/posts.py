@@ -11,6 +11,8 @@ from starlette.responses import JSONResponse
 from api.deps import LoadedDep, rate_limit, require_api_key
 from api.errors import NotFoundError
 from api.schemas import ErrorOut, PostOut
+from api.state import Loaded
+from rag.types import Post
 
 router = APIRouter(tags=["posts"], dependencies=[Depends(require_api_key), Depends(rate_limit)])
 
@@ -25,13 +27,7 @@ PostId = Annotated[str, PathParam(description="The post's `source`: its path rel
     responses={200: {"model": PostOut}, 404: {"model": ErrorOut}, 503: {"model": ErrorOut}},
 )
 async def get_post(id: PostId, loaded: LoadedDep) -> JSONResponse:
-    post = loaded.engine.index.posts.get(id)
-    if post is None:
-        raise NotFoundError(
-            f"No post with id {id!r} in the index.",
-            "Use the `source` field of a search hit or citation (a path relative to the posts folder), "
-            "or reindex if the post was added recently.",
-        )
+    post = find_post(loaded, id)
     anchors = [
         {"chunk_id": c.chunk_id, "heading": c.heading, "start": c.start, "end": c.end}
         for c in loaded.chunks_by_source.get(id, [])
@@ -49,3 +45,15 @@ async def get_post(id: PostId, loaded: LoadedDep) -> JSONResponse:
         "chunks": anchors,
     }
     return JSONResponse(body)
+
+
+def find_post(loaded: Loaded, source: str) -> Post:
+    """The post with this `source`, or a NotFoundError that says where ids come from (also used by MCP)."""
+    post = loaded.engine.index.posts.get(source)
+    if post is None:
+        raise NotFoundError(
+            f"No post with id {source!r} in the index.",
+            "Use the `source` field of a search hit or citation (a path relative to the posts folder), "
+            "or reindex if the post was added recently.",
+        )
+    return post

@@ -143,7 +143,7 @@ def test_the_sdk_client_with_a_wrong_key_cannot_connect(server: str) -> None:
 def test_browser_origins_are_refused_unless_listed(server: str, api_settings: Settings) -> None:
     headers = {**MCP_HEADERS, "X-API-Key": KEY, "Origin": "http://evil.example"}
     response = httpx.post(f"{server}/mcp", json=INITIALIZE, headers=headers, timeout=30)
-    assert response.status_code == 403 and "RAG_CORS_ORIGINS" in response.json()["hint"]
+    assert response.status_code == 403 and "RAG_ALLOWED_ORIGINS" in response.json()["hint"]
     settings = api_settings.model_copy(update={"cors_origins": ["http://evil.example"]})
     with live_server(create_app(settings), settings) as url:
         allowed = httpx.post(f"{url}/mcp", json=INITIALIZE, headers=headers, timeout=30)

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -36,6 +36,7 @@ from api.openai_schemas import (
     Usage,
 )
 from api.openai_wire import answer_fields, ask_request, content_parts, pieces
+from api.questionlog import OnAnswer, answer_logger, log_answer
 from api.sse import SSE_HEADERS
 from rag.config import Settings
 from rag.errors import RagError
@@ -66,17 +67,20 @@ async def list_models(settings: SettingsDep) -> ModelList:
     responses={200: {"model": ChatCompletion, "content": {"text/event-stream": {}}}, **ERRORS},
 )
 async def chat_completions(
-    body: ChatCompletionRequest, loaded: LoadedDep, metrics: MetricsDep, settings: SettingsDep
+    body: ChatCompletionRequest, http: Request, loaded: LoadedDep, metrics: MetricsDep, settings: SettingsDep
 ) -> Response:
     """The answer to the last user message, with the earlier turns as history, as JSON or a stream."""
     request = ask_request(body, resolve_model(body.model, settings))
     engine = loaded.engine  # pinned for the whole request, even if a reindex swaps meanwhile
     reply = Reply(body, settings)
+    on_answer = answer_logger(http, request.question, channel="openai")
     if request.stream:
         events = engine.ask_stream(request)
-        return StreamingResponse(reply.stream(events, metrics), media_type="text/event-stream", headers=SSE_HEADERS)
+        stream = reply.stream(events, metrics, on_answer)
+        return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
     answer = await run_in_threadpool(engine.ask, request)
     metrics.record_timings(answer.timings_ms)
+    await log_answer(on_answer, answer)
     # Off the loop too: the first token count of a process loads the tokenizer's ranks from disk.
     completion = await run_in_threadpool(reply.completion, answer)
     return JSONResponse(completion.model_dump())
@@ -97,7 +101,9 @@ class Reply:
             {**self._head(), "choices": [choice], "usage": self._usage(content), **answer_fields(answer)}
         )
 
-    async def stream(self, events: Iterator[dict[str, Any]], metrics: Metrics) -> AsyncIterator[str]:
+    async def stream(
+        self, events: Iterator[dict[str, Any]], metrics: Metrics, on_answer: OnAnswer
+    ) -> AsyncIterator[str]:
         yield self._chunk({"role": "assistant", "content": ""})
         try:
             answer = None
@@ -109,6 +115,7 @@ class Reply:
             if answer is None:
                 raise RuntimeError("the engine's stream ended without an answer")
             metrics.record_timings(answer.timings_ms)
+            await log_answer(on_answer, answer)  # before the client sees its answer_id
         except RagError as exc:
             metrics.record_error(type(exc).__name__)
             yield _data(openai_error(exc.to_json(), exc.http_status))

@@ -121,3 +121,18 @@ def test_a_broken_database_never_costs_an_answer(
         saved = http.post("/feedback", json={"answer_id": answer.json()["answer_id"], "helpful": True})
     assert saved.status_code == 503 and saved.json()["error"] == "QuestionLogError"
     assert "question log off" in caplog.text
+
+
+def test_openai_completions_are_logged_with_their_channel(logged: tuple[httpx.Client, Path]) -> None:
+    """Both /v1 shapes (JSON and stream) log the answer under channel 'openai', and its id takes feedback."""
+    http, db = logged
+    body = {"model": "blograg", "messages": [{"role": "user", "content": QUESTION}]}
+    completion = http.post("/v1/chat/completions", json=body).json()
+    with http.stream("POST", "/v1/chat/completions", json={**body, "stream": True}) as response:
+        streamed = "".join(response.iter_text())
+    assert "[DONE]" in streamed
+    logged_rows = rows(db, "SELECT answer_id, question, channel FROM questions")
+    assert len(logged_rows) == 2 and {r[1:] for r in logged_rows} == {(QUESTION, "openai")}
+    ids = {r[0] for r in logged_rows}
+    assert completion["answer_id"] in ids and all(i == completion["answer_id"] or i in streamed for i in ids)
+    assert http.post("/feedback", json={"answer_id": completion["answer_id"], "helpful": True}).json()["ok"]

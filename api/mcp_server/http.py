@@ -85,7 +85,8 @@ class McpEndpoint:
 def install_mcp(app: FastAPI, holder: EngineHolder, settings: Settings, metrics: Metrics) -> McpEndpoint:
     """Add the /mcp route; the caller's lifespan must enter `endpoint.running()`."""
     # Every caller holds the key when one is configured; on an open server, the summary hides local paths.
-    endpoint = McpEndpoint(build_server(holder, local_paths=bool(settings.api_key)), settings, metrics)
+    server = build_server(holder, lambda: app.state.question_log, local_paths=bool(settings.api_key))
+    endpoint = McpEndpoint(server, settings, metrics)
     # POST only: stateless, the server never pushes, so a GET stream would only hold a task open forever;
     # the spec's answer for "no stream here" is 405.
     endpoint.route = Route(MCP_PATH, endpoint, methods=["POST"], include_in_schema=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePath
 from typing import Any
@@ -38,10 +39,11 @@ from mcp_types import (
 from pydantic import ValidationError
 
 from api.handlers import validation_error
-from api.mcp_server.tools import TOOLS, ToolSpec
+from api.mcp_server.tools import TOOLS, ToolRun, ToolSpec
 from api.state import EngineHolder
 from rag.config import Settings
 from rag.errors import InputError, RagError
+from rag.insights.log import NoQuestionLog, QuestionLog, open_or_warn
 from rag.store import index_summary
 
 log = logging.getLogger("blograg.mcp")
@@ -56,8 +58,11 @@ CRASH = RagError("Unexpected server error while running the tool.", "See the ser
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
-def build_server(holder: EngineHolder, *, local_paths: bool = True) -> Server[Any]:
-    """An MCP server whose tools run against the holder's current Engine (so a reindex swap is seen).
+def build_server(
+    holder: EngineHolder, question_log: Callable[[], QuestionLog] = NoQuestionLog, *, local_paths: bool = True
+) -> Server[Any]:
+    """An MCP server whose tools run against the holder's current Engine (so a reindex swap is seen)
+    and log answers to `question_log()` (the app's, which its lifespan opens after this is built).
     Without `local_paths` the index summary names folders instead of showing their absolute paths."""
     by_name = {spec.name: spec for spec in TOOLS}
 
@@ -70,7 +75,7 @@ def build_server(holder: EngineHolder, *, local_paths: bool = True) -> Server[An
             names = ", ".join(by_name)
             return _error(InputError(f"There is no tool {params.name!r}.", f"Call one of: {names}."))
         try:
-            data = await anyio.to_thread.run_sync(_run, holder, spec, params.arguments or {})
+            data = await anyio.to_thread.run_sync(_run, holder, question_log(), spec, params.arguments or {})
         except RagError as exc:
             log.info("tool %s refused: %s", spec.name, exc.message)
             return _error(exc)
@@ -137,13 +142,13 @@ def _tool(spec: ToolSpec) -> Tool:
     )
 
 
-def _run(holder: EngineHolder, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
+def _run(holder: EngineHolder, log_to: QuestionLog, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
     try:
         args = spec.args.model_validate(arguments)
     except ValidationError as exc:
         # /ask's wording of the same pydantic errors ("Invalid request: top_k: ..."), with an MCP fix.
         raise InputError(validation_error(exc.errors()).message, ARGUMENT_HINT) from None
-    return spec.handler(holder.get(), args)
+    return spec.handler(ToolRun(holder.get(), log_to), args)
 
 
 def _error(exc: RagError) -> CallToolResult:
@@ -169,7 +174,11 @@ def _version() -> str:
 def run_stdio(settings: Settings) -> None:
     """`rag mcp`: serve over stdin/stdout until the client closes stdin. Logs go to stderr."""
     holder = EngineHolder(settings)
-    anyio.run(_serve_stdio, build_server(holder), holder)
+    question_log = open_or_warn(settings)  # a broken database costs a warning, never the server
+    try:
+        anyio.run(_serve_stdio, build_server(holder, lambda: question_log), holder)
+    finally:
+        question_log.close()
 
 
 async def _serve_stdio(server: Server[Any], holder: EngineHolder) -> None:

@@ -20,6 +20,7 @@ from api.schemas import AnswerOut, AskRequest, ChunkAnchor, Day, HitOut, Text, T
 from api.state import Loaded
 from rag.answering import MAX_HISTORY_TURNS
 from rag.errors import InputError
+from rag.insights.log import QuestionLog, record_answer
 from rag.retrieval import SearchFilters
 from rag.types import Post
 
@@ -115,19 +116,31 @@ class PostListOut(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
-def search_posts(loaded: Loaded, args: SearchArgs) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ToolRun:
+    """What one tool call runs against: the current Engine (and its lookups) and the question log."""
+
+    loaded: Loaded
+    question_log: QuestionLog
+
+
+def search_posts(run: ToolRun, args: SearchArgs) -> dict[str, Any]:
+    loaded = run.loaded
     filters = SearchFilters(list(args.tags), args.after, args.before)
     hits = loaded.engine.search(args.query, args.top_k, filters)
     return {"results": [hit.to_json() for hit in hits]}
 
 
-def ask(loaded: Loaded, args: AskArgs) -> dict[str, Any]:
+def ask(run: ToolRun, args: AskArgs) -> dict[str, Any]:
     # The API's own request model, so validation and the conversion to the library's request are /ask's.
     request = AskRequest(question=args.question, history=args.history).to_request()
-    return loaded.engine.ask(request).to_json()
+    answer = run.loaded.engine.ask(request)
+    record_answer(run.question_log, request.question, answer, channel="mcp")  # never raises
+    return answer.to_json()
 
 
-def get_post(loaded: Loaded, args: GetPostArgs) -> dict[str, Any]:
+def get_post(run: ToolRun, args: GetPostArgs) -> dict[str, Any]:
+    loaded = run.loaded
     post = find_post(loaded, args.source)
     start, end = min(args.offset, len(post.text)), min(args.offset + args.limit, len(post.text))
     anchors = [
@@ -147,7 +160,8 @@ def get_post(loaded: Loaded, args: GetPostArgs) -> dict[str, Any]:
     }
 
 
-def list_posts(loaded: Loaded, args: ListPostsArgs) -> dict[str, Any]:
+def list_posts(run: ToolRun, args: ListPostsArgs) -> dict[str, Any]:
+    loaded = run.loaded
     wanted = args.tag.lower() if args.tag else None
     posts = [
         post
@@ -198,7 +212,7 @@ class ToolSpec:
     description: str
     args: type[BaseModel]
     output: type[BaseModel]
-    handler: Callable[[Loaded, Any], dict[str, Any]]
+    handler: Callable[[ToolRun, Any], dict[str, Any]]
 
 
 TOOLS = (

@@ -255,3 +255,30 @@ def test_tools_follow_a_reindex_swap(api_settings: Settings, tmp_path: Path) -> 
 
     before, after = run_with(holder, body)
     assert after["total"] == before["total"] + 1 and after["posts"][0]["source"] == "new.md"
+
+
+def test_ask_is_logged_in_the_question_log_as_channel_mcp(holder: EngineHolder, tmp_path: Path) -> None:
+    """MCP answers land in the same SQLite log as /ask, so `rag insights` sees what assistants asked."""
+    import sqlite3
+
+    from rag.insights.log import open_question_log
+
+    settings = holder.settings.model_copy(update={"db_url": str(tmp_path / "q.sqlite")})
+    question_log = open_question_log(settings)
+    try:
+
+        async def main() -> Any:
+            async with Client(build_server(holder, lambda: question_log)) as client:
+                searched = await client.call_tool("search_posts", {"query": "redis"})
+                assert not searched.is_error
+                return await client.call_tool("ask", {"question": "How do I set a TTL in Redis?"})
+
+        answer = anyio.run(main).structured_content
+    finally:
+        question_log.close()
+    conn = sqlite3.connect(tmp_path / "q.sqlite")
+    try:
+        rows = conn.execute("SELECT answer_id, question, channel FROM questions").fetchall()
+    finally:
+        conn.close()
+    assert rows == [(answer["answer_id"], "How do I set a TTL in Redis?", "mcp")]  # searches are not answers

@@ -18,6 +18,7 @@ import numpy as np
 from rag.claims import is_negated, unsupported_quantities
 from rag.lexical import content_terms, is_chinese
 from rag.sentences import LIST_MARK, sentence_spans
+from rag.textfragments import with_text_fragment
 from rag.types import Citation, Hit
 
 LEXICAL_SUPPORT = 0.5  # share of a sentence's key terms that its cited chunk must contain
@@ -302,9 +303,11 @@ def best_quote(hit: Hit, claims: list[str]) -> tuple[str, int, int]:
 
 def _citation(n: int, hit: Hit, claims: list[str]) -> Citation:
     quote, start, end = best_quote(hit, claims)
-    post = hit.post
-    chunk = hit.chunk
-    return Citation(n, post.source, post.title, post.url, post.date, chunk.heading, quote, chunk.chunk_id, start, end)
+    post, chunk = hit.post, hit.chunk
+    url = with_text_fragment(post.url, post.text, start, end)  # one click lands on the quoted sentence
+    return Citation(
+        n, post.source, post.title, url, post.date, chunk.heading, quote, chunk.chunk_id, start, end, post.url
+    )
 
 
 class Verifier(Protocol):

@@ -24,6 +24,7 @@ from rag.errors import NoPostsError
 from rag.lexical import load_segmenter, tokenize
 from rag.loading import load_posts, nothing_to_index
 from rag.manifest import Action, Manifest, chunker_of, roots_of
+from rag.permalinks import SiteLinks, publish
 from rag.retrieval import HybridRetriever, RetrievalSettings, Retriever, SearchFilters
 from rag.rewrite import FollowUpRewriter
 from rag.store import (
@@ -144,7 +145,7 @@ def _ingest_locked(
     if (
         old is not None
         and manifest is not None
-        and _nothing_changed(settings, embedder, manifest, by_source, len(chunks), report)
+        and _nothing_changed(settings, embedder, manifest, by_source, old.posts, len(chunks), report)
     ):
         remove_stale_versions(settings.index_dir)  # still tidy up after a crashed writer
         report.index_path, report.reused = str(old.path), len(chunks)
@@ -164,12 +165,15 @@ def _nothing_changed(
     embedder: Embedder,
     manifest: Manifest,
     posts: dict[str, Post],
+    old_posts: dict[str, Post],
     chunks: int,
     report: IngestReport,
 ) -> bool:
     """No post new, changed or removed, and the same settings: the current version is already this index."""
     if report.indexed or report.removed:
         return False
+    if any(old_posts.get(source) != post for source, post in posts.items()):
+        return False  # same files, but this version reads more from them (e.g. the permalink fields)
     kind = faiss_kind(chunks, settings.approximate_above)
     return manifest.same_content(Manifest.build(settings, embedder, posts, chunks, kind))
 
@@ -275,11 +279,13 @@ class Engine:
         if manifest is not None:
             settings = manifest.settings_for(settings)  # an index is searched with its own embedder
         self.settings = settings
+        self.links = SiteLinks.parse(settings.site_url, settings.permalink)  # a bad pattern fails here, not per query
         self.embedder = embedder or create_embedder(settings.embedder)
         index = read_index(settings.index_dir)
         verdict = Manifest(index.manifest, settings.index_dir).for_search(self.embedder.spec)
         if not verdict.ok:
             raise verdict.error()
+        index.posts = publish(index.posts, self.links)  # published URLs from today's settings: no reindex
         self.index = index
         load_segmenter()  # else the first Chinese question in a process waits for jieba to load
         self.retriever = HybridRetriever(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from rag.lexical import load_segmenter
+from rag.lexical import segment_words
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _UNITS = re.compile(rf"\s+|[{_CJK}]+|[^\s{_CJK}]+")
@@ -90,15 +90,8 @@ def units(text: str) -> list[str]:
     pieces: list[str] = []
     for match in _UNITS.finditer(text):
         piece = match.group(0)
-        pieces.extend(_segment(piece) if _CJK_RUN.fullmatch(piece) else [piece])
+        pieces.extend(segment_words(piece) if _CJK_RUN.fullmatch(piece) else [piece])
     return pieces
-
-
-def _segment(run: str) -> list[str]:
-    import jieba
-
-    load_segmenter()
-    return [word for word in jieba.lcut(run) if word]
 
 
 def _start_term(block: str, page: str) -> str:

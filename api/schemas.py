@@ -145,8 +145,8 @@ class CitationOut(BaseModel):
     source: str = Field(description="Post id (GET /posts/{id}).")
     title: str = Field(description="Post title.")
     url: str | None = Field(
-        description="The published post plus a `#:~:text=` fragment that highlights the quote; null when "
-        "the post's public URL is not known."
+        description="With a site URL (RAG_SITE_URL): the published post plus a `#:~:text=` fragment that "
+        "highlights the quote. Without one: the post's own absolute URL, or null (use GET /posts/{source})."
     )
     date: str | None = Field(description="Post date, when known.")
     heading: str = Field(description="Heading path of the cited passage.")

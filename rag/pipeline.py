@@ -260,14 +260,18 @@ def _assemble(
     return IndexData(manifest, posts, chunks, vectors, tokens, faiss_index, bm25)
 
 
-def compose_answerer(settings: Settings, index: IndexData, embedder: Embedder, retriever: Retriever) -> Answerer:
-    """The answer path's roles over one loaded index, with the caches they share."""
+def compose_answerer(
+    settings: Settings, index: IndexData, embedder: Embedder, retriever: Retriever, deep_links: bool = False
+) -> Answerer:
+    """The answer path's roles over one loaded index, with the caches they share. `deep_links`: the
+    posts are published (a site URL is set), so citations link to their quotes with text fragments."""
     rarity = TermRarity(index.tokens, [chunk.text for chunk in index.chunks])
     vectors = VectorCache(embedder, index)
     generators = GeneratorPool(generator_context(settings, rarity, vectors), settings.generator)
     # Embedding similarity may support a paraphrase in another language than its source.
     # A translated claim is compared with its source's closest sentence, not the whole chunk.
-    verifier = CitationVerifier(make_support(sentence_similarity(vectors.sentence_vectors), embedder.dense_support))
+    support = make_support(sentence_similarity(vectors.sentence_vectors), embedder.dense_support)
+    verifier = CitationVerifier(support, deep_links)
     return Answerer(retriever, generators, verifier, FollowUpRewriter(rarity.idf), top_k=settings.top_k)
 
 
@@ -293,7 +297,8 @@ class Engine:
             self.embedder,
             RetrievalSettings(settings.candidates, settings.rrf_k, settings.per_post_cap),
         )
-        self.answerer = compose_answerer(settings, self.index, self.embedder, self.retriever)
+        deep_links = self.links.site_url is not None
+        self.answerer = compose_answerer(settings, self.index, self.embedder, self.retriever, deep_links)
 
     def search(self, query: str, top_k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
         return self.retriever.search(query, top_k or self.settings.top_k, filters)

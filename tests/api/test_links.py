@@ -11,6 +11,8 @@ from tests.api.helpers import ClientFactory, parse_sse
 
 SITE = "https://blog.example.org/notes"
 QUESTION = "王泽锋获得了什么奖？"
+REDIS_QUESTION = "How do I set a TTL in Redis?"
+REDIS_URL = "https://blog.example.com/caching-with-redis/"  # the fixture page's canonical link
 
 
 def check_citation(citation: dict[str, str]) -> None:
@@ -37,6 +39,13 @@ def test_ask_citations_carry_the_fragment_url_when_the_site_url_is_set(make_clie
 
 
 def test_without_a_site_url_citations_keep_todays_links(make_client: ClientFactory) -> None:
-    body = make_client().post("/ask", json={"question": QUESTION}).json()
-    citation = body["citations"][0]
-    assert (citation["url"], citation["post_url"]) == (None, None)
+    client = make_client()
+    citation = client.post("/ask", json={"question": QUESTION}).json()["citations"][0]
+    assert (citation["url"], citation["post_url"]) == (None, None)  # the page opens its viewer
+    own = client.post("/ask", json={"question": REDIS_QUESTION}).json()["citations"][0]
+    assert own["url"] == own["post_url"] == REDIS_URL  # a post's own absolute URL, as before: no fragment
+
+
+def test_a_post_with_its_own_url_keeps_it_and_gains_the_fragment(make_client: ClientFactory) -> None:
+    own = make_client(site_url=SITE).post("/ask", json={"question": REDIS_QUESTION}).json()["citations"][0]
+    assert own["post_url"] == REDIS_URL and own["url"] == REDIS_URL + "#:~:text=Set%20a%20TTL%20on%20every%20key."

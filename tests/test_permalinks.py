@@ -52,7 +52,7 @@ def test_zola_preset_strips_the_date_and_slugifies() -> None:
     assert urls("zola", "zola") == {
         "blog/2018-10-10-hello.md": f"{SITE}/blog/hello/",
         "blog/bundle/index.md": f"{SITE}/blog/bundle/",
-        "blog/pathed.md": f"{SITE}/custom/zola-path",  # `path` front matter, as written
+        "blog/pathed.md": f"{SITE}/custom/zola-path/",  # `path` front matter; Zola adds the slash
         "blog/Mixed Case.md": f"{SITE}/blog/mixed-case/",
     }
 
@@ -166,3 +166,9 @@ def test_settings_check_the_environment_at_start(monkeypatch: pytest.MonkeyPatch
     assert (settings.site_url, settings.permalink) == ("https://b.example", "jekyll")
     monkeypatch.setenv("RAG_SITE_URL", "")
     assert Settings().site_url is None
+
+
+def test_a_zola_path_always_ends_with_a_slash(tmp_path: Path) -> None:
+    (tmp_path / "r.md").write_text('+++\ntitle = "R"\npath = "2014/12/12/1.0-Timeline"\n+++\nBody.\n', encoding="utf-8")
+    (post_r,) = load_posts([tmp_path])[0]
+    assert SiteLinks.parse(SITE, "zola").published_url(post_r) == f"{SITE}/2014/12/12/1.0-Timeline/"

@@ -268,11 +268,15 @@ def _first_string(meta: dict[str, Any], keys: tuple[str, ...]) -> str | None:
 
 
 def _site_path(meta: dict[str, Any]) -> str | None:
-    """The first url/permalink/path value that is a path on the site (absolute URLs are `url`'s)."""
+    """The first url/permalink/path value that is a path on the site (absolute URLs are `url`'s).
+    Zola serves a `path` with a trailing slash, whether or not the front matter writes one."""
     for key in _SITE_PATH_KEYS:
         value = meta.get(key)
         if isinstance(value, str) and safe_site_path(value):
-            return value.strip()
+            path = value.strip()
+            if key == "path" and not path.endswith("/"):  # even "1.0-release": Zola always adds it
+                path += "/"
+            return path
     return None
 
 

@@ -122,12 +122,6 @@ def exact_identifiers(query: str) -> set[str]:
     return found
 
 
-def segment_words(run: str) -> list[str]:
-    """jieba's plain segmentation of a Chinese run: words that join back into the run exactly
-    (for cutting text at word boundaries, unlike the overlapping search-mode tokens below)."""
-    return [word for word in _jieba().lcut(run) if word]  # type: ignore[attr-defined]
-
-
 def _cjk_tokens(run: str) -> list[str]:
     jieba = _jieba()
     return [t for t in jieba.lcut_for_search(run) if t.strip()]  # type: ignore[attr-defined]

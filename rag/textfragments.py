@@ -9,8 +9,8 @@ The quote comes from the cleaned post text, which keeps a little Markdown the pa
 after removing those. A browser matches a term inside one block (paragraph, list item, table cell),
 so a quote spanning lines gets the start,end form with the start from its first line and the end
 from its last; a long one-line quote too, to keep links short. Terms begin and end on word
-boundaries (jieba words in Chinese, as browsers segment CJK with a dictionary) and grow until they
-point at this quote and not at an earlier sentence with the same words.
+boundaries every browser agrees on (in Chinese: punctuation and changes of script, see `units`) and
+grow until they point at this quote and not at an earlier sentence with the same words.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from rag.lexical import segment_words
-
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _UNITS = re.compile(rf"\s+|[{_CJK}]+|[^\s{_CJK}]+")
 _CJK_RUN = re.compile(rf"[{_CJK}]+")
 # Line syntax of the cleaned text that a rendered page does not show as text.
-_LINE_MARKS = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)+")
+_LINE_MARKS = re.compile(r"^\s*(?:#{1,6}(?:\s+|$)|[-*+](?:\s+|$)|\d+[.)](?:\s+|$)|>\s*)+")
 _TABLE_RULE = re.compile(r"^[\s|:\-]*$")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})")  # its language name is not shown either
+# A code span may wrap onto the next line, never across a blank one (as the Markdown cleaner reads it).
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n\s*\n).)+?)(?<!`)\1(?!`)", re.DOTALL)
 SHORT_QUOTE = 10.0  # a quote of at most ~10 words (20 CJK characters) on one line is matched whole
 TERM_SIZE = 4.0  # start and end terms have at least ~4 words (8 CJK characters)
 
@@ -61,12 +61,13 @@ def visible_blocks(quote: str) -> list[str]:
     """The quote's lines and table cells as a page shows them: marks, pipes and backticks removed,
     whitespace collapsed, empty pieces dropped."""
     blocks: list[str] = []
-    for line in quote.split("\n"):
+    unfenced = "\n".join(line for line in quote.split("\n") if not _FENCE.match(line))  # a fence's ``` line
+    for line in _CODE_SPAN.sub(r"\2", unfenced).split("\n"):
         if "|" in line and _TABLE_RULE.match(line):
             continue  # a table's |---|---| rule row
         cells = line.split("|") if line.lstrip().startswith("|") else [line]
         for cell in cells:
-            cleaned = " ".join(_CODE_SPAN.sub(r"\2", _LINE_MARKS.sub("", cell)).split())
+            cleaned = " ".join(_LINE_MARKS.sub("", cell).split())
             if cleaned:
                 blocks.append(cleaned)
     return blocks
@@ -86,12 +87,11 @@ def size(text: str) -> float:
 
 
 def units(text: str) -> list[str]:
-    """`text` cut at word boundaries (whitespace kept as units): words, and jieba words in CJK runs."""
-    pieces: list[str] = []
-    for match in _UNITS.finditer(text):
-        piece = match.group(0)
-        pieces.extend(segment_words(piece) if _CJK_RUN.fullmatch(piece) else [piece])
-    return pieces
+    """`text` cut where every browser sees a word boundary (whitespace kept as units): Latin words,
+    punctuation, and whole CJK runs. Browsers split CJK runs into words with ICU's dictionary, which
+    often disagrees with any other segmenter (jieba cuts 是指|在 where ICU reads 是|指在, and a term
+    ending in 是指 then matches nothing), so a Chinese term ends only at punctuation or a change of script."""
+    return [match.group(0) for match in _UNITS.finditer(text)]
 
 
 def _start_term(block: str, page: str) -> str:

@@ -4,10 +4,8 @@ long or multi-line quotes, markup the page does not show, and terms that point a
 from __future__ import annotations
 
 import re
-from itertools import accumulate
 from urllib.parse import unquote
 
-import jieba
 import pytest
 
 from rag.textfragments import encode_term, text_directive, visible_blocks, with_text_fragment
@@ -15,6 +13,7 @@ from rag.textfragments import encode_term, text_directive, visible_blocks, with_
 # Only letters, digits, `_.~` and percent escapes may appear in a term: the syntax characters
 # `-`, `,` and `&` (and everything else) must be encoded.
 ENCODED_TERM = re.compile(r"^(?:[A-Za-z0-9_.~]|%[0-9A-F]{2})+$")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def terms(directive: str | None) -> list[str]:
@@ -53,7 +52,7 @@ def test_a_long_english_quote_uses_start_and_end_terms() -> None:
     assert head == "The scheduler places pods" and tail == "the containers & reports back."
 
 
-def test_a_chinese_quote_is_utf8_percent_encoded_and_cut_at_word_boundaries() -> None:
+def test_a_chinese_quote_is_utf8_percent_encoded_and_cut_at_clause_boundaries() -> None:
     quote = (
         "该奖项是云原生社区最高级别的个人荣誉，旨在嘉奖通过技术贡献、社区治理与生态推动对云原生领域产生持久影响的成员。"
     )
@@ -63,10 +62,18 @@ def test_a_chinese_quote_is_utf8_percent_encoded_and_cut_at_word_boundaries() ->
     head, tail = terms(directive)
     assert quote.startswith(head) and quote.endswith(tail)
     assert 8 <= len(head) < len(quote) and 8 <= len(tail) < len(quote)
-    boundaries = set(accumulate(len(word) for word in jieba.lcut(quote)))
-    assert len(head) in boundaries and len(quote) - len(tail) in boundaries | {0}  # whole words only
+    # Inside a run of Chinese characters only the browser's dictionary knows the words: cut between runs.
+    assert not CJK.match(quote[len(head)]) and not CJK.match(quote[len(quote) - len(tail) - 1])
     short = "王泽锋获得了终身成就奖。"
     assert terms(directive_for(f"{short}\n", short)) == [short]
+
+
+def test_a_chinese_term_never_ends_inside_a_run_of_characters() -> None:
+    # jieba reads 通常|是指|在, Chromium's ICU dictionary 通常|是|指在: a term ending in 是指 matched
+    # nothing in Chromium. Only the comma is a boundary both agree on.
+    quote = "弹性伸缩，通常是指在计算资源方面，系统能够按照负载自动增减实例数量的能力。"
+    head, tail = terms(directive_for(f"{quote}\n", quote))
+    assert (head, tail) == ("弹性伸缩，通常是指在计算资源方面", "系统能够按照负载自动增减实例数量的能力。")
 
 
 def test_a_mixed_quote_with_a_chinese_comma_and_dash() -> None:
@@ -81,6 +88,14 @@ def test_list_bullets_headings_and_code_marks_never_start_or_end_a_term() -> Non
     head, tail = terms(directive_for(text, quote))  # two list items: two blocks, so start,end
     assert head == "Install the redis package" and tail == "set maxmemory in redis.conf"
     assert terms(directive_for("# Heading\n\n# Big title here\n", "# Big title here")) == ["Big title here"]
+
+
+def test_code_fences_wrapped_code_spans_and_bare_list_numbers_are_not_text() -> None:
+    text = "- Add the chart repository\n```shell\nhelm repo add charts\n```\n"
+    assert visible_blocks(text) == ["Add the chart repository", "helm repo add charts"]
+    wrapped = 'Replace `feature = "x"` with `feature =\n   "y-z"` everywhere.'
+    assert visible_blocks(wrapped) == ['Replace feature = "x" with feature =', '"y-z" everywhere.']
+    assert visible_blocks("2.\n#\n") == []
 
 
 def test_table_rows_become_cells() -> None:

@@ -56,7 +56,7 @@ def render(text: str) -> str:
             cells = "".join(f"<td>{html.escape(c.strip())}</td>" for c in line.strip().strip("|").split("|"))
             parts.append(f"<table><tr>{cells}</tr></table>")
         elif LIST_MARK.match(line):
-            parts.append(f"<ul><li>{html.escape(LIST_MARK.sub('', line))}</li></ul>")
+            parts.append(f"<ul><li>{html.escape(LIST_MARK.sub('', line).replace('`', ''))}</li></ul>")
         else:
             parts.append(f"<p>{html.escape(line.replace('`', ''))}</p>")
     return "\n".join(parts)
@@ -106,6 +106,7 @@ def centre_after_load(browser: WebDriver, url: str) -> tuple[int, str]:
     "sentence",
     [
         "该奖项是云原生社区最高级别的个人荣誉，旨在嘉奖通过技术贡献、社区治理与生态推动对云原生领域产生持久影响的成员。",
+        "弹性伸缩，通常是指在计算资源方面，系统能够按照负载自动增减实例数量的能力。",  # 是指 is no word to Chromium
         "The scheduler places pods on nodes, weighing requests, limits and affinity rules - then the kubelet "
         "starts the containers & reports back to the API server, every few seconds.",
     ],

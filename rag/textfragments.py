@@ -62,7 +62,8 @@ def visible_blocks(quote: str) -> list[str]:
     whitespace collapsed, empty pieces dropped."""
     blocks: list[str] = []
     unfenced = "\n".join(line for line in quote.split("\n") if not _FENCE.match(line))  # a fence's ``` line
-    for line in _CODE_SPAN.sub(r"\2", unfenced).split("\n"):
+    # What is left of a backtick after the code spans is one a sentence split cut off its span.
+    for line in _CODE_SPAN.sub(r"\2", unfenced).replace("`", "").split("\n"):
         if "|" in line and _TABLE_RULE.match(line):
             continue  # a table's |---|---| rule row
         cells = line.split("|") if line.lstrip().startswith("|") else [line]

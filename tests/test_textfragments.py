@@ -96,6 +96,7 @@ def test_code_fences_wrapped_code_spans_and_bare_list_numbers_are_not_text() -> 
     wrapped = 'Replace `feature = "x"` with `feature =\n   "y-z"` everywhere.'
     assert visible_blocks(wrapped) == ['Replace feature = "x" with feature =', '"y-z" everywhere.']
     assert visible_blocks("2.\n#\n") == []
+    assert visible_blocks("Rust 1.57 brings `panic!") == ["Rust 1.57 brings panic!"]  # a span the splitter cut
 
 
 def test_table_rows_become_cells() -> None:

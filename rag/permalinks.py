@@ -107,11 +107,11 @@ def check_site_url(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     url = safe_url(value.strip())
-    if url is None or "#" in url or "?" in url:
-        raise ConfigError(
-            f"The site URL {value!r} is not an absolute http(s) address.",
-            "Give the blog's public base URL, e.g. --site-url https://blog.example.com (RAG_SITE_URL).",
-        )
+    hint = "Give the blog's public base URL, e.g. --site-url https://blog.example.com (RAG_SITE_URL)."
+    if url is None:
+        raise ConfigError(f"The site URL {value!r} is not an absolute http(s) address.", hint)
+    if "#" in url or "?" in url:
+        raise ConfigError(f"The site URL {value!r} has a query or fragment; post paths are appended to it.", hint)
     return url.rstrip("/")
 
 
@@ -135,7 +135,8 @@ class SiteLinks:
         path = _encode(post.permalink) if post.permalink else expand(self.scheme, post)
         if path is not None:
             return self.site_url + path
-        for alias in post.aliases:
+        if post.aliases:
+            alias = post.aliases[0]
             return alias if safe_url(alias) else self.site_url + _encode(alias)
         return None
 

@@ -152,8 +152,9 @@ def test_every_placeholder_and_preset_is_accepted() -> None:
 
 @pytest.mark.parametrize("site", ["blog.example.com", "ftp://blog.example.com", "javascript:x", "https://b/#x"])
 def test_bad_site_urls_are_config_errors(site: str) -> None:
-    with pytest.raises(ConfigError, match="site URL"):
+    with pytest.raises(ConfigError, match="site URL") as caught:
         SiteLinks.parse(site)
+    assert "--site-url https://" in caught.value.hint
 
 
 def test_settings_check_the_environment_at_start(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -121,7 +121,10 @@ class ReindexRequest(BaseModel):
 class HitOut(BaseModel):
     source: str = Field(description="Post path relative to the ingested folder; the id for GET /posts/{id}.")
     title: str = Field(description="Post title.")
-    url: str | None = Field(description="The post's public URL, when its front matter gives one.")
+    url: str | None = Field(
+        description="Where the post is published: the site URL (RAG_SITE_URL) joined to its permalink, or the "
+        "absolute URL its front matter gives; null when neither is known (use GET /posts/{source})."
+    )
     date: str | None = Field(description="Post date, YYYY-MM-DD, when known.")
     heading: str = Field(description="Heading path of the passage, ' > ' joined.")
     text: str = Field(description="The passage.")
@@ -147,13 +150,17 @@ class CitationOut(BaseModel):
     n: int = Field(description="The number used by the [n] markers in the answer.")
     source: str = Field(description="Post id (GET /posts/{id}).")
     title: str = Field(description="Post title.")
-    url: str | None = Field(description="Public URL, when known.")
+    url: str | None = Field(
+        description="With a site URL (RAG_SITE_URL): the published post plus a `#:~:text=` fragment that "
+        "highlights the quote. Without one: the post's own absolute URL, or null (use GET /posts/{source})."
+    )
     date: str | None = Field(description="Post date, when known.")
     heading: str = Field(description="Heading path of the cited passage.")
     quote: str = Field(description="The sentence(s) that support the answer.")
     chunk_id: str = Field(description="The cited passage.")
     start: int = Field(description="Start offset of the quote in the cleaned post text.")
     end: int = Field(description="End offset of the quote in the cleaned post text.")
+    post_url: str | None = Field(description="The published post without the text fragment; null when unknown.")
 
 
 class AnswerOut(BaseModel):

@@ -18,6 +18,7 @@ import numpy as np
 from rag.claims import is_negated, unsupported_quantities
 from rag.lexical import content_terms, is_chinese
 from rag.sentences import LIST_MARK, sentence_spans
+from rag.textfragments import with_text_fragment
 from rag.types import Citation, Hit
 
 LEXICAL_SUPPORT = 0.5  # share of a sentence's key terms that its cited chunk must contain
@@ -196,8 +197,9 @@ def _added_share(added: set[str], restated: set[str], hit: Hit) -> float:
     return best
 
 
-def verify(draft: str, sources: list[Hit], support: SupportFn | None = None) -> Verified:
-    """Keep only citations whose chunk supports the sentence; renumber them in order of first use."""
+def verify(draft: str, sources: list[Hit], support: SupportFn | None = None, *, deep_links: bool = False) -> Verified:
+    """Keep only citations whose chunk supports the sentence; renumber them in order of first use.
+    `deep_links`: a citation's `url` gets a text fragment of its quote (the posts are published)."""
     support = support or make_support()
     segments = _strip_trailing_refusal(parse_segments(draft))
     kept: list[tuple[str, list[int]]] = []
@@ -210,7 +212,7 @@ def verify(draft: str, sources: list[Hit], support: SupportFn | None = None) -> 
             kept.append((segment.text, numbers))
         elif not segment.cited and _grounded(segment.text, sources):
             kept.append((segment.text, []))
-    return _renumber(kept, sources, supported, dropped)
+    return _renumber(kept, sources, supported, dropped, deep_links)
 
 
 def _checked_numbers(segment: Segment, sources: list[Hit], support: SupportFn) -> list[int]:
@@ -256,7 +258,9 @@ def _strip_trailing_refusal(segments: list[Segment]) -> list[Segment]:
     return segments
 
 
-def _renumber(kept: list[tuple[str, list[int]]], sources: list[Hit], supported: int, dropped: int) -> Verified:
+def _renumber(
+    kept: list[tuple[str, list[int]]], sources: list[Hit], supported: int, dropped: int, deep_links: bool
+) -> Verified:
     order: dict[int, int] = {}
     pieces: list[str] = []
     for text, numbers in kept:
@@ -265,7 +269,9 @@ def _renumber(kept: list[tuple[str, list[int]]], sources: list[Hit], supported: 
         markers = "".join(f"[{order[n]}]" for n in numbers)
         pieces.append(f"{text} {markers}".rstrip() if markers else text)
     answer = _join(pieces)
-    citations = [_citation(new, sources[old - 1], [t for t, ns in kept if old in ns]) for old, new in order.items()]
+    citations = [
+        _citation(new, sources[old - 1], [t for t, ns in kept if old in ns], deep_links) for old, new in order.items()
+    ]
     return Verified(answer, citations, supported, dropped)
 
 
@@ -300,11 +306,14 @@ def best_quote(hit: Hit, claims: list[str]) -> tuple[str, int, int]:
     return text[start:end], hit.chunk.start + start, hit.chunk.start + end
 
 
-def _citation(n: int, hit: Hit, claims: list[str]) -> Citation:
+def _citation(n: int, hit: Hit, claims: list[str], deep_links: bool) -> Citation:
     quote, start, end = best_quote(hit, claims)
-    post = hit.post
-    chunk = hit.chunk
-    return Citation(n, post.source, post.title, post.url, post.date, chunk.heading, quote, chunk.chunk_id, start, end)
+    post, chunk = hit.post, hit.chunk
+    # One click lands on the quoted sentence of the published post.
+    url = with_text_fragment(post.url, post.text, start, end) if deep_links else post.url
+    return Citation(
+        n, post.source, post.title, url, post.date, chunk.heading, quote, chunk.chunk_id, start, end, post.url
+    )
 
 
 class Verifier(Protocol):
@@ -320,11 +329,12 @@ class Verifier(Protocol):
 class CitationVerifier:
     """`verify` with lexical support for quotes and `paraphrase_support` for everything else."""
 
-    def __init__(self, paraphrase_support: SupportFn | None = None) -> None:
+    def __init__(self, paraphrase_support: SupportFn | None = None, deep_links: bool = False) -> None:
         self.paraphrase_support = paraphrase_support or make_support()
+        self.deep_links = deep_links  # citation URLs get a text fragment (a site URL is configured)
 
     def verify(self, draft: str, sources: list[Hit], quoted: bool, question: str = "") -> Verified:
         if quoted:
-            return verify(draft, sources, make_support())
+            return verify(draft, sources, make_support(), deep_links=self.deep_links)
         support = answer_support(question, self.paraphrase_support) if question else self.paraphrase_support
-        return verify(draft, sources, support)
+        return verify(draft, sources, support, deep_links=self.deep_links)

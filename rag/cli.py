@@ -15,6 +15,8 @@ from rag.cli_support import (
     EmbedderOpt,
     IndexOpt,
     JsonOpt,
+    PermalinkOpt,
+    SiteUrlOpt,
     build_settings,
     console,
     out,
@@ -96,9 +98,11 @@ def search_command(
     index: IndexOpt = None,
     embedder: EmbedderOpt = None,
     json_output: JsonOpt = False,
+    site_url: SiteUrlOpt = None,
+    permalink: PermalinkOpt = None,
 ) -> None:
     """Show the passages that best match QUERY (dense + keyword, fused)."""
-    settings = build_settings(index_dir=index, embedder=embedder)
+    settings = build_settings(index_dir=index, embedder=embedder, site_url=site_url, permalink=permalink)
     filters = SearchFilters(tag or [], after, before)
     hits = run_guarded(lambda: Engine(settings).search(query, k, filters))
     if json_output:
@@ -131,9 +135,13 @@ def ask_command(
     index: IndexOpt = None,
     embedder: EmbedderOpt = None,
     json_output: JsonOpt = False,
+    site_url: SiteUrlOpt = None,
+    permalink: PermalinkOpt = None,
 ) -> None:
     """Answer QUESTION from the posts, with numbered citations, or say the posts don't tell."""
-    settings = build_settings(index_dir=index, embedder=embedder, generator=generator)
+    settings = build_settings(
+        index_dir=index, embedder=embedder, generator=generator, site_url=site_url, permalink=permalink
+    )
 
     def body() -> Answer:
         turns = read_history(history) if history else ()
@@ -148,6 +156,8 @@ def ask_command(
         where = f" › {citation.heading}" if citation.heading else ""
         out.print(f"[bold][{citation.n}][/] {citation.title}{where} [dim]{citation.source} {citation.date or ''}[/]")
         out.print(f"    “{_snippet(citation.quote, 160)}”", markup=False)
+        if citation.post_url:
+            out.print(f"    {citation.post_url}", markup=False, style="dim")
     for post in answer.closest:
         out.print(f"  - {post['title']} [dim]{post['source']}[/]")
     out.print(f"[dim]{answer.generator} · {answer.timings_ms.get('total', 0):.0f} ms[/]")
@@ -176,6 +186,8 @@ def serve_command(
     index: IndexOpt = None,
     generator: Annotated[str | None, typer.Option("--generator", help="Generator spec (RAG_GENERATOR).")] = None,
     posts: Annotated[list[Path] | None, typer.Option("--posts", help="Post folder (repeatable; RAG_POSTS).")] = None,
+    site_url: SiteUrlOpt = None,
+    permalink: PermalinkOpt = None,
 ) -> None:
     """Serve the HTTP API and chat page; (re)builds the index first when it is missing, was built from
     other posts, or stores keywords from an older version (incremental: unchanged posts are reused).
@@ -185,7 +197,11 @@ def serve_command(
     from api.server import serve
 
     settings = run_guarded(
-        lambda: serve_settings(build_settings(index_dir=index, generator=generator, posts=posts or None))
+        lambda: serve_settings(
+            build_settings(
+                index_dir=index, generator=generator, posts=posts or None, site_url=site_url, permalink=permalink
+            )
+        )
     )
     reason = run_guarded(lambda: _index_needs_ingest(settings))
     if reason:

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rag.answering import parse_history
 from rag.config import Settings
 from rag.errors import InputError, RagError
+from rag.permalinks import SiteLinks
 from rag.types import Turn
 
 console = Console(stderr=True)
@@ -28,11 +29,31 @@ out = Console(highlight=False, soft_wrap=True)
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (RAG_INDEX_DIR).")]
 EmbedderOpt = Annotated[str | None, typer.Option("--embedder", help="Embedder spec (RAG_EMBEDDER).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+SiteUrlOpt = Annotated[
+    str | None,
+    typer.Option("--site-url", help="The blog's public base URL: citations link to the published post (RAG_SITE_URL)."),
+]
+PermalinkOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--permalink",
+        help="Post URL under the site: hugo | jekyll | zola | docusaurus, or a pattern such as "
+        "'/blog/{year}/{month}/{day}/{slug}/' (RAG_PERMALINK).",
+    ),
+]
 T = TypeVar("T")
 
 
 def build_settings(**overrides: Any) -> Settings:
-    return Settings().with_overrides(**overrides)
+    """Settings with the flags applied; a bad setting prints its fix and exits like any RagError."""
+
+    def build() -> Settings:
+        settings = Settings().with_overrides(**overrides)
+        # Flags bypass the field validators (with_overrides copies): check the link settings here.
+        SiteLinks.parse(settings.site_url, settings.permalink)
+        return settings
+
+    return run_guarded(build)
 
 
 def run_guarded(action: Callable[[], T]) -> T:

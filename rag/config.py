@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.permalinks import DEFAULT_PERMALINK, check_site_url, parse_scheme
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 SAMPLE_POSTS_DIR = PACKAGE_DIR / "data" / "sample_posts"
 
@@ -91,6 +93,26 @@ class Settings(BaseSettings):
         "", description="Question log database: a path or sqlite:///path; default <index dir>.questions.sqlite."
     )
     log_retention_days: int = Field(180, ge=0, description="Days question-log rows are kept; 0 keeps them all.")
+    site_url: str | None = Field(
+        None, description="The blog's public base URL; citations then link to the published post (RAG_SITE_URL)."
+    )
+    permalink: str = Field(
+        DEFAULT_PERMALINK,
+        description="Where a post lives under the site URL: a preset (hugo, jekyll, zola, docusaurus) or a "
+        "pattern of {year} {month} {day} {slug} {filename} {slug_or_filename} {section} {path} {categories} "
+        "{file_date}; front matter url/permalink wins.",
+    )
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_url(cls, value: str | None) -> str | None:
+        return check_site_url(value)  # raises ConfigError with a hint
+
+    @field_validator("permalink")
+    @classmethod
+    def _permalink(cls, value: str) -> str:
+        parse_scheme(value)  # raises ConfigError with a hint
+        return value.strip()
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -88,3 +88,28 @@ def safe_url(url: str | None) -> str | None:
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return None
     return url.strip() if parts.scheme.lower() in _WEB_SCHEMES and parts.netloc else None
+
+
+_PLACEHOLDER = re.compile(r"[{}]|(?:^|/):[A-Za-z_]")  # `{slug}` or Jekyll's `/:title/`: a template, not a path
+_PATH_JUNK = re.compile(r"[\x00-\x20\x7f\\<>\"`]")
+
+
+def safe_site_path(path: str | None) -> str | None:
+    """`path` as a path on the blog's own site ("/2021/hello/", "about"), else None.
+
+    Front matter writes a post's address relative to the site (Hugo `url`, Jekyll `permalink`, Zola
+    `path`); it is joined to the site URL later. Anything with a scheme or host, a `..` segment, a
+    template placeholder or characters no URL path holds is refused, so it can never become a link
+    elsewhere."""
+    if not isinstance(path, str) or not path.strip():
+        return None
+    path = path.strip()
+    if _PATH_JUNK.search(path) or _PLACEHOLDER.search(path) or path.startswith("//"):
+        return None
+    try:
+        parts = urlsplit(path)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or ".." in path.split("/"):
+        return None
+    return path if path.startswith("/") else "/" + path

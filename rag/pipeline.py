@@ -24,6 +24,7 @@ from rag.errors import NoPostsError
 from rag.lexical import load_segmenter, tokenize
 from rag.loading import load_posts, nothing_to_index
 from rag.manifest import Action, Manifest, chunker_of, roots_of
+from rag.permalinks import SiteLinks, publish
 from rag.retrieval import HybridRetriever, RetrievalSettings, Retriever, SearchFilters
 from rag.rewrite import FollowUpRewriter
 from rag.store import (
@@ -144,7 +145,7 @@ def _ingest_locked(
     if (
         old is not None
         and manifest is not None
-        and _nothing_changed(settings, embedder, manifest, by_source, len(chunks), report)
+        and _nothing_changed(settings, embedder, manifest, by_source, old.posts, len(chunks), report)
     ):
         remove_stale_versions(settings.index_dir)  # still tidy up after a crashed writer
         report.index_path, report.reused = str(old.path), len(chunks)
@@ -164,12 +165,15 @@ def _nothing_changed(
     embedder: Embedder,
     manifest: Manifest,
     posts: dict[str, Post],
+    old_posts: dict[str, Post],
     chunks: int,
     report: IngestReport,
 ) -> bool:
     """No post new, changed or removed, and the same settings: the current version is already this index."""
     if report.indexed or report.removed:
         return False
+    if any(old_posts.get(source) != post for source, post in posts.items()):
+        return False  # same files, but this version reads more from them (e.g. the permalink fields)
     kind = faiss_kind(chunks, settings.approximate_above)
     return manifest.same_content(Manifest.build(settings, embedder, posts, chunks, kind))
 
@@ -256,14 +260,18 @@ def _assemble(
     return IndexData(manifest, posts, chunks, vectors, tokens, faiss_index, bm25)
 
 
-def compose_answerer(settings: Settings, index: IndexData, embedder: Embedder, retriever: Retriever) -> Answerer:
-    """The answer path's roles over one loaded index, with the caches they share."""
+def compose_answerer(
+    settings: Settings, index: IndexData, embedder: Embedder, retriever: Retriever, deep_links: bool = False
+) -> Answerer:
+    """The answer path's roles over one loaded index, with the caches they share. `deep_links`: the
+    posts are published (a site URL is set), so citations link to their quotes with text fragments."""
     rarity = TermRarity(index.tokens, [chunk.text for chunk in index.chunks])
     vectors = VectorCache(embedder, index)
     generators = GeneratorPool(generator_context(settings, rarity, vectors), settings.generator)
     # Embedding similarity may support a paraphrase in another language than its source.
     # A translated claim is compared with its source's closest sentence, not the whole chunk.
-    verifier = CitationVerifier(make_support(sentence_similarity(vectors.sentence_vectors), embedder.dense_support))
+    support = make_support(sentence_similarity(vectors.sentence_vectors), embedder.dense_support)
+    verifier = CitationVerifier(support, deep_links)
     return Answerer(retriever, generators, verifier, FollowUpRewriter(rarity.idf), top_k=settings.top_k)
 
 
@@ -275,11 +283,13 @@ class Engine:
         if manifest is not None:
             settings = manifest.settings_for(settings)  # an index is searched with its own embedder
         self.settings = settings
+        self.links = SiteLinks.parse(settings.site_url, settings.permalink)  # a bad pattern fails here, not per query
         self.embedder = embedder or create_embedder(settings.embedder)
         index = read_index(settings.index_dir)
         verdict = Manifest(index.manifest, settings.index_dir).for_search(self.embedder.spec)
         if not verdict.ok:
             raise verdict.error()
+        index.posts = publish(index.posts, self.links)  # published URLs from today's settings: no reindex
         self.index = index
         load_segmenter()  # else the first Chinese question in a process waits for jieba to load
         self.retriever = HybridRetriever(
@@ -287,7 +297,8 @@ class Engine:
             self.embedder,
             RetrievalSettings(settings.candidates, settings.rrf_k, settings.per_post_cap),
         )
-        self.answerer = compose_answerer(settings, self.index, self.embedder, self.retriever)
+        deep_links = self.links.site_url is not None
+        self.answerer = compose_answerer(settings, self.index, self.embedder, self.retriever, deep_links)
 
     def search(self, query: str, top_k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
         return self.retriever.search(query, top_k or self.settings.top_k, filters)

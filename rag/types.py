@@ -6,7 +6,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag.inputs import safe_url
+from rag.inputs import safe_site_path, safe_url
 
 
 @dataclass
@@ -19,15 +19,22 @@ class Post:
     date: str | None = None  # ISO 8601 date (YYYY-MM-DD) when known
     tags: list[str] = field(default_factory=list)
     author: str | None = None
-    url: str | None = None
+    url: str | None = None  # absolute http(s) address from the post itself; the Engine puts the published URL here
     slug: str = ""  # front matter slug, else the file name: the post's id in a site without a url
     draft: bool = False
     language: str = "zh"
     content_hash: str = ""  # sha256 of the raw file bytes; drives incremental ingest
+    # What rag.permalinks needs to say where the post is published (front matter, as written):
+    permalink: str | None = None  # the post's address relative to the site root, e.g. "/2021/hello/"
+    aliases: list[str] = field(default_factory=list)  # other addresses of the post (redirects)
+    categories: list[str] = field(default_factory=list)  # front matter categories (Jekyll puts them in URLs)
+    slug_given: bool = False  # `slug` came from front matter rather than the file name
 
     def __post_init__(self) -> None:
         # Also applies to posts read back from an index built before this rule existed.
         self.url = safe_url(self.url)
+        self.permalink = safe_site_path(self.permalink)
+        self.aliases = [a for a in (safe_url(a) or safe_site_path(a) for a in self.aliases) if a]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,6 +106,7 @@ class Citation:
     chunk_id: str = ""
     start: int = 0
     end: int = 0
+    post_url: str | None = None  # the published post itself; `url` adds the text fragment of the quote
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

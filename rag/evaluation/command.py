@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from rag.cli_support import build_settings, console, out, progress_bar, run_guarded
+from rag.cli_support import PermalinkOpt, SiteUrlOpt, build_settings, console, out, progress_bar, run_guarded
 from rag.config import Settings
 from rag.evaluation.configs import EvalConfig, effective, parse_compare, prepare
 from rag.evaluation.metrics import METRICS
@@ -44,9 +44,13 @@ def eval_command(
         list[Path] | None,
         typer.Option("--posts", help="Post folders for compare indexes (default: the main index's roots)."),
     ] = None,
+    site_url: SiteUrlOpt = None,
+    permalink: PermalinkOpt = None,
 ) -> None:
     """Evaluate retrieval and answers on a question set (hit@k, MRR, nDCG, facts, citations, refusals)."""
-    settings = build_settings(index_dir=index, embedder=embedder, generator=generator)
+    settings = build_settings(
+        index_dir=index, embedder=embedder, generator=generator, site_url=site_url, permalink=permalink
+    )
 
     def body() -> list[EvalRun]:
         question_list = load_questions(questions)

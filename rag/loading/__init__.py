@@ -127,6 +127,10 @@ def _load_post(path: Path, root: Path, authors: Mapping[str, str], max_bytes: in
         draft=fields["draft"],
         language=fields["language"],
         content_hash=hashlib.sha256(data).hexdigest(),
+        permalink=fields["permalink"],
+        aliases=fields["aliases"],
+        categories=fields["categories"],
+        slug_given=fields["slug_given"],
     )
 
 

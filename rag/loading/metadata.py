@@ -17,6 +17,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from rag.inputs import safe_site_path
 from rag.lexical import is_chinese
 from rag.loading.markdown import prose_lines
 from rag.sentences import HEADING
@@ -35,6 +36,9 @@ _DATE_KEYS = _keys(
 _TAG_KEYS = ("tags", "tag", "categories", "category", "keywords")
 _AUTHOR_KEYS = ("author", "authors")
 _URL_KEYS = ("url", "permalink", "link", "canonical", "canonical_url", "canonicalurl")
+# A post's address relative to the site: Hugo `url`, Jekyll/Eleventy `permalink`, Zola `path`.
+_SITE_PATH_KEYS = ("url", "permalink", "path")
+_ALIAS_KEYS = ("aliases", "alias", "redirect_from")  # Hugo and Zola; Jekyll's redirect-from plugin
 _LANG_KEYS = ("lang", "language", "locale")
 _INDEX_STEMS = frozenset({"index", "_index", "readme"})
 _TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
@@ -54,16 +58,22 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
 def normalise_metadata(meta: dict[str, Any], path: Path, body: str) -> dict[str, Any]:
-    """Derive title, date, tags, author, url, slug, draft and language from front matter, path and body."""
+    """Derive title, date, tags, author, url, slug, draft and language from front matter, path and body;
+    and what a permalink needs: the site-relative address, aliases, categories, whether a slug was given."""
+    slug = _first_string(meta, ("slug",))
     return {
         "title": _title(meta, body, path),
         "date": _date(meta, path),
         "tags": _tags(meta),
         "author": _author(meta),
         "url": _first_string(meta, _URL_KEYS),
-        "slug": _first_string(meta, ("slug",)) or _slug_from_path(path),
+        "slug": slug or _slug_from_path(path),
         "draft": _draft(meta),
         "language": _language(meta, body),
+        "permalink": _site_path(meta),
+        "aliases": _strings(meta, _ALIAS_KEYS),
+        "categories": _categories(meta),
+        "slug_given": slug is not None,
     }
 
 
@@ -255,6 +265,39 @@ def _first_string(meta: dict[str, Any], keys: tuple[str, ...]) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
+
+
+def _site_path(meta: dict[str, Any]) -> str | None:
+    """The first url/permalink/path value that is a path on the site (absolute URLs are `url`'s).
+    Zola serves a `path` with a trailing slash, whether or not the front matter writes one."""
+    for key in _SITE_PATH_KEYS:
+        value = meta.get(key)
+        if isinstance(value, str) and safe_site_path(value):
+            path = value.strip()
+            if key == "path" and not path.endswith("/"):  # even "1.0-release": Zola always adds it
+                path += "/"
+            return path
+    return None
+
+
+def _strings(meta: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    found: list[str] = []
+    for key in keys:
+        found += [v.strip() for v in _as_list(meta.get(key)) if isinstance(v, str) and v.strip()]
+    return list(dict.fromkeys(found))[:_MAX_TAG_ITEMS]
+
+
+def _categories(meta: dict[str, Any]) -> list[str]:
+    """Front matter categories in order. Jekyll reads a `categories` string as space-separated names
+    (commas are accepted too)."""
+    raw = meta.get("categories")
+    if isinstance(raw, str):
+        names: list[Any] = [name for part in _TAG_SPLIT.split(raw) for name in part.split()]
+    else:
+        names = [v for v in _as_list(raw) if isinstance(v, str | int)]
+    names += [v for v in _as_list(meta.get("category")) if isinstance(v, str | int)]
+    cleaned = [" ".join(str(name).split()) for name in names]
+    return list(dict.fromkeys(c for c in cleaned if c))[:_MAX_TAG_ITEMS]
 
 
 def _slug_from_path(path: Path) -> str:

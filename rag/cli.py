@@ -269,14 +269,20 @@ def mcp_command(
     print_config: Annotated[
         bool, typer.Option("--print-config", help="Print the mcpServers JSON for an assistant's config and exit.")
     ] = False,
+    site_url: SiteUrlOpt = None,
+    permalink: PermalinkOpt = None,
 ) -> None:
     """Serve the search, ask and read tools to an assistant over MCP on stdin/stdout (Claude Desktop,
     Cursor, VS Code). Only protocol messages go to stdout; logs go to stderr."""
     import logging
 
-    settings = run_guarded(lambda: build_settings(index_dir=index, generator=generator))
+    settings = run_guarded(
+        lambda: build_settings(index_dir=index, generator=generator, site_url=site_url, permalink=permalink)
+    )
     if print_config:
-        out.print(json.dumps(mcp_config(settings, generator), ensure_ascii=False, indent=2), markup=False)
+        links = [*(["--site-url", site_url] if site_url else []), *(["--permalink", permalink] if permalink else [])]
+        config = mcp_config(settings, generator, links)
+        out.print(json.dumps(config, ensure_ascii=False, indent=2), markup=False)
         return
     from api.mcp_server import run_stdio  # the MCP SDK is imported only by this command
 
@@ -284,7 +290,7 @@ def mcp_command(
     run_stdio(settings)
 
 
-def mcp_config(settings: Settings, generator: str | None = None) -> dict[str, Any]:
+def mcp_config(settings: Settings, generator: str | None = None, extra: list[str] | None = None) -> dict[str, Any]:
     """The `mcpServers` entry that starts this install's `rag mcp`, with absolute paths: an assistant
     launches it from a directory of its own choosing."""
     launcher = Path(sys.argv[0])
@@ -295,6 +301,7 @@ def mcp_config(settings: Settings, generator: str | None = None) -> dict[str, An
     args += ["--index", str(settings.index_dir.resolve())]
     if generator:
         args += ["--generator", generator]
+    args += extra or []  # published links: citations then point at the blog itself
     return {"mcpServers": {"blog": {"command": command, "args": args}}}
 
 

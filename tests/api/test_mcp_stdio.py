@@ -190,3 +190,31 @@ def test_rag_mcp_speaks_the_newest_protocol_era_too(api_settings: Settings, tmp_
     version, good, bad = anyio.run(main)
     assert version > "2025-11-25" and good.structured_content["total"] > 1
     assert bad.is_error and "limit: Input should be greater than or equal to 1" in bad.content[0].text
+
+
+def test_print_config_carries_the_site_url_so_assistants_get_published_deep_links(
+    api_settings: Settings, tmp_path: Path
+) -> None:
+    index = api_settings.index_dir
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "rag", "mcp", "--print-config", "--index", str(index)]
+    printed = subprocess.run(
+        [*command, "--site-url", "https://blog.example.com", "--permalink", "hugo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    entry = json.loads(printed.stdout)["mcpServers"]["blog"]
+    assert entry["args"][-4:] == ["--site-url", "https://blog.example.com", "--permalink", "hugo"]
+    params = StdioServerParameters(command=entry["command"], args=entry["args"], env=env, cwd=tmp_path)
+
+    async def body(session: ClientSession) -> Any:
+        return await session.call_tool("ask", {"question": "How do I set a TTL in Redis?"})
+
+    got, _ = run_session(params, body, tmp_path / "stderr.txt")
+    citations = got.structured_content["citations"]
+    assert citations and not got.structured_content["refused"]
+    for citation in citations:
+        assert citation["url"].startswith("https://blog.example.com/") and "#:~:text=" in citation["url"]
+        assert citation["post_url"] == citation["url"].split("#")[0]

@@ -46,6 +46,7 @@
       unhelpful: "Not helpful",
       thanks: "Thanks for the feedback.",
       feedbackFailed: "The feedback could not be sent.",
+      feedbackOff: "This assistant does not collect feedback.",
     },
     zh: {
       title: "问问博客",
@@ -75,6 +76,7 @@
       unhelpful: "没有帮助",
       thanks: "感谢反馈。",
       feedbackFailed: "反馈发送失败。",
+      feedbackOff: "这个问答服务不收集反馈。",
     },
   };
 
@@ -257,6 +259,7 @@ a { color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
       this.history = []; // [{role, content}] of finished turns
       this.controller = null; // AbortController of the running request
       this.turnCount = 0;
+      this.feedbackOff = false; // the server said it logs no questions: no more thumbs
     }
 
     setting(name) {
@@ -463,8 +466,8 @@ a { color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
     }
 
     renderFeedback(turn, answer) {
-      // Only answers the server logged carry an id that POST /feedback accepts.
-      if (typeof answer.answer_id !== "string" || !answer.answer_id) return;
+      // Every answer carries an id, but POST /feedback only takes those of a server that logs questions.
+      if (this.feedbackOff || typeof answer.answer_id !== "string" || !answer.answer_id) return;
       const box = el("div", "feedback");
       const status = el("span", "feedback-status");
       status.setAttribute("role", "status");
@@ -601,6 +604,12 @@ a { color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
           pressed.setAttribute("aria-pressed", "true");
           status.textContent = this.t.thanks;
           return; // one vote per answer: the buttons stay disabled
+        }
+        if (response.status === 409) {
+          // RAG_LOG_QUESTIONS=false: every vote would fail the same way, so stop offering one.
+          this.feedbackOff = true;
+          status.textContent = this.t.feedbackOff;
+          return;
         }
         const body = await response.json().catch(() => ({}));
         status.textContent = this.t.feedbackFailed + (body.message ? " " + body.message : "");

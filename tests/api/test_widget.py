@@ -145,3 +145,10 @@ def test_feedback_preflight_and_replies_follow_the_allow_list(make_client: Clien
     assert "access-control-allow-origin" not in refused.headers
     other = client.post("/feedback", json=vote, headers={"Origin": evil, **key})
     assert "access-control-allow-origin" not in other.headers  # (a browser never sends it: its preflight failed)
+
+
+def test_a_server_that_logs_nothing_refuses_feedback_readably_cross_origin(make_client: ClientFactory) -> None:
+    client = make_client(cors_origins=[BLOG], log_questions=False)
+    answer_id = client.post("/ask", json={"question": "How do I set a TTL in Redis?"}).json()["answer_id"]
+    off = client.post("/feedback", json={"answer_id": answer_id, "helpful": True}, headers={"Origin": BLOG})
+    assert off.status_code == 409 and off.headers["access-control-allow-origin"] == BLOG  # what the widget acts on

@@ -23,6 +23,7 @@ from tests.api import test_browser, test_widget_browser
 from tests.api.test_browser_feedback import rows
 from tests.api.test_links_browser import CENTRE, QUESTION, SCROLLED
 from tests.api.widget_site import (
+    TTL_QUESTION,
     Site,
     api_answer,
     ask,
@@ -123,3 +124,31 @@ def test_feedback_from_an_origin_not_allowed_never_reaches_the_database(
     hooked.get(site.blog + "/en.html")  # the check can fail: the allowed blog sends the same request
     assert hooked.execute_async_script(FEEDBACK, site.bot + "/feedback", vote) == ["sent", 200]
     assert rows(db, "SELECT helpful FROM feedback WHERE answer_id = ?", answer_id) == [(0,)]
+
+
+@pytest.fixture(scope="module")
+def unlogged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with serve_site(tmp_path_factory.mktemp("widget-unlogged"), log_questions=False) as site:
+        yield site
+
+
+def test_a_server_that_logs_nothing_gets_asked_for_feedback_once(hooked: WebDriver, unlogged: Site) -> None:
+    # Its answers still carry an answer_id, yet POST /feedback can only answer 409.
+    root = open_widget(hooked, unlogged.blog + "/en.html")
+    first = ask(hooked, root, VOTED)
+    buttons = first.find_elements(By.CSS_SELECTOR, ".feedback button")
+    assert len(buttons) == 2
+    buttons[0].click()
+    status = first.find_element(By.CSS_SELECTOR, ".feedback-status")
+    WebDriverWait(hooked, 10).until(lambda d: status.text != "")
+    assert status.text == "This assistant does not collect feedback."
+    assert [b.get_attribute("aria-pressed") for b in buttons] == ["false", "false"]
+    assert all(not b.is_enabled() for b in buttons)  # no second try that can only fail the same way
+    second = ask(hooked, root, TTL_QUESTION)
+    assert second.get_attribute("data-state") == "done"
+    assert second.find_elements(By.CSS_SELECTOR, ".feedback") == []  # and no more thumbs that go nowhere
+    root.find_element(By.CSS_SELECTOR, "button.new-chat").click()
+    assert ask(hooked, root, VOTED).find_elements(By.CSS_SELECTOR, ".feedback") == []  # the server is the same
+    sent = [url for url, _ in hooked.execute_script("return window.__fetches") if url == unlogged.bot + "/feedback"]
+    assert len(sent) == 1
+    assert_no_csp_violations(hooked)

@@ -152,3 +152,21 @@ def test_a_server_that_logs_nothing_gets_asked_for_feedback_once(hooked: WebDriv
     sent = [url for url, _ in hooked.execute_script("return window.__fetches") if url == unlogged.bot + "/feedback"]
     assert len(sent) == 1
     assert_no_csp_violations(hooked)
+
+
+def test_the_thumbs_are_drawn_not_left_to_an_emoji_font(hooked: WebDriver, published: tuple[Site, Path]) -> None:
+    # Debian's chromium has no emoji font: a 👍 character there is an empty box. Every answer now has an
+    # answer_id, so the thumbs are always on screen; they are SVG drawings, as on the chat page.
+    site, _ = published
+    root = open_widget(hooked, site.blog + "/en.html")
+    bot = ask(hooked, root, TTL_QUESTION)
+    buttons = bot.find_elements(By.CSS_SELECTOR, ".feedback button")
+    assert [b.get_attribute("aria-label") for b in buttons] == ["Helpful", "Not helpful"]
+    for button in buttons:
+        assert button.text == ""  # no character for a font to miss
+        drawing = button.find_element(By.CSS_SELECTOR, "svg path")
+        width, height = drawing.size["width"], drawing.size["height"]
+        assert width >= 12 and height >= 12, drawing.size
+        stroke = "return getComputedStyle(arguments[0]).stroke"
+        assert hooked.execute_script(stroke, drawing) not in ("none", "rgba(0, 0, 0, 0)")  # the outline shows
+    shot(hooked, "widget-thumbs.png")

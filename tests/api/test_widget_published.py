@@ -10,6 +10,8 @@ request of a page whose origin is not allowed never passes the CORS preflight.
 
 from __future__ import annotations
 
+import html
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from tests.api import test_browser, test_widget_browser
 from tests.api.test_browser_feedback import rows
 from tests.api.test_links_browser import CENTRE, QUESTION, SCROLLED
 from tests.api.widget_site import (
+    REFUSED_QUESTION,
     TTL_QUESTION,
     Site,
     api_answer,
@@ -170,3 +173,18 @@ def test_the_thumbs_are_drawn_not_left_to_an_emoji_font(hooked: WebDriver, publi
         stroke = "return getComputedStyle(arguments[0]).stroke"
         assert hooked.execute_script(stroke, drawing) not in ("none", "rgba(0, 0, 0, 0)")  # the outline shows
     shot(hooked, "widget-thumbs.png")
+
+
+def test_a_refusal_lists_the_closest_posts_as_published(hooked: WebDriver, published: tuple[Site, Path]) -> None:
+    site, _ = published
+    root = open_widget(hooked, site.blog + "/en.html")
+    refusal = ask(hooked, root, REFUSED_QUESTION)
+    assert refusal.get_attribute("data-state") == "refused"
+    links = refusal.find_elements(By.CSS_SELECTOR, ".closest a")
+    expected = api_answer(site, REFUSED_QUESTION)["closest"]
+    assert links and [link.get_attribute("href") for link in links] == [post["url"] for post in expected]
+    for post in expected:
+        assert post["url"].startswith(site.blog + "/")  # the blog's pages, not the bot's viewer
+        with urllib.request.urlopen(post["url"], timeout=10) as page:  # and the blog has them
+            assert f"<title>{html.escape(post['title'])}</title>" in page.read().decode("utf-8")
+    assert refusal.find_elements(By.CSS_SELECTOR, ".feedback button.unhelpful")  # 👎 on a refusal marks a gap

@@ -46,6 +46,7 @@
       unhelpful: "Not helpful",
       thanks: "Thanks for the feedback.",
       feedbackFailed: "The feedback could not be sent.",
+      feedbackOff: "This assistant does not collect feedback.",
     },
     zh: {
       title: "问问博客",
@@ -75,6 +76,7 @@
       unhelpful: "没有帮助",
       thanks: "感谢反馈。",
       feedbackFailed: "反馈发送失败。",
+      feedbackOff: "这个问答服务不收集反馈。",
     },
   };
 
@@ -128,8 +130,11 @@ a { color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
 .closest li { margin: 4px 0 0; }
 .error-hint { color: #6b7280; font-size: 13px; }
 .feedback { display: flex; align-items: center; gap: 6px; margin-top: 8px; }
-.feedback button { font-size: 16px; line-height: 1; padding: 4px 8px; border: 1px solid #d1d5db; border-radius: 8px;
-  background: #fff; cursor: pointer; }
+.feedback button { display: grid; place-items: center; padding: 5px 8px; border: 1px solid #d1d5db; border-radius: 8px;
+  color: #374151; background: #fff; cursor: pointer; }
+.feedback .thumb { width: 16px; height: 16px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round;
+  stroke-linejoin: round; }
+.feedback button[aria-pressed="true"] .thumb { stroke: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
 .feedback button[aria-pressed="true"] { border-color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); background: #eef2ff; }
 .feedback-status { color: #6b7280; font-size: 13px; }
 .composer { display: flex; gap: 8px; align-items: flex-end; padding: 10px 12px; border-top: 1px solid #e5e7eb; }
@@ -203,14 +208,30 @@ a { color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
     }
   }
 
-  function icon() {
+  function svgPath(d, className) {
     const ns = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
     svg.setAttribute("aria-hidden", "true");
+    if (className) svg.setAttribute("class", className);
     const path = document.createElementNS(ns, "path");
-    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    path.setAttribute("d", d);
     svg.append(path);
+    return svg;
+  }
+
+  function icon() {
+    return svgPath("M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+  }
+
+  // A thumb (Feather's "thumbs-up" outline, MIT), as on the chat page: drawn, because a 👍 character is an
+  // empty box wherever no emoji font is installed.
+  const THUMB =
+    "M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3";
+
+  function thumb(down) {
+    const svg = svgPath(THUMB, "thumb");
+    if (down) svg.firstChild.setAttribute("transform", "rotate(180 12 12)");
     return svg;
   }
 
@@ -257,6 +278,7 @@ a { color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
       this.history = []; // [{role, content}] of finished turns
       this.controller = null; // AbortController of the running request
       this.turnCount = 0;
+      this.feedbackOff = false; // the server said it logs no questions: no more thumbs
     }
 
     setting(name) {
@@ -463,16 +485,17 @@ a { color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
     }
 
     renderFeedback(turn, answer) {
-      // Only answers the server logged carry an id that POST /feedback accepts.
-      if (typeof answer.answer_id !== "string" || !answer.answer_id) return;
+      // Every answer carries an id, but POST /feedback only takes those of a server that logs questions.
+      if (this.feedbackOff || typeof answer.answer_id !== "string" || !answer.answer_id) return;
       const box = el("div", "feedback");
       const status = el("span", "feedback-status");
       status.setAttribute("role", "status");
       const buttons = [
-        [true, "👍", this.t.helpful],
-        [false, "👎", this.t.unhelpful],
-      ].map(([helpful, glyph, label]) => {
-        const button = el("button", helpful ? "helpful" : "unhelpful", glyph);
+        [true, this.t.helpful],
+        [false, this.t.unhelpful],
+      ].map(([helpful, label]) => {
+        const button = el("button", helpful ? "helpful" : "unhelpful");
+        button.append(thumb(!helpful));
         button.type = "button";
         button.setAttribute("aria-label", label);
         button.setAttribute("aria-pressed", "false");
@@ -601,6 +624,12 @@ a { color: var(--blog-chat-accent, ${DEFAULT_ACCENT}); }
           pressed.setAttribute("aria-pressed", "true");
           status.textContent = this.t.thanks;
           return; // one vote per answer: the buttons stay disabled
+        }
+        if (response.status === 409) {
+          // RAG_LOG_QUESTIONS=false: every vote would fail the same way, so stop offering one.
+          this.feedbackOff = true;
+          status.textContent = this.t.feedbackOff;
+          return;
         }
         const body = await response.json().catch(() => ({}));
         status.textContent = this.t.feedbackFailed + (body.message ? " " + body.message : "");

@@ -4,6 +4,7 @@ the CORS allow-list (RAG_ALLOWED_ORIGINS) the widget's requests depend on."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -120,3 +121,34 @@ def test_a_server_error_still_carries_cors_and_security_headers(
     assert response.status_code == 500 and response.json()["error"] == "InternalError"
     assert response.headers["access-control-allow-origin"] == BLOG
     assert "content-security-policy" in response.headers and "boom" not in response.text
+
+
+def test_feedback_preflight_and_replies_follow_the_allow_list(make_client: ClientFactory, tmp_path: Path) -> None:
+    # The widget's 👍/👎 is a cross-origin POST /feedback with JSON (and maybe a key): preflighted too.
+    client = make_client(cors_origins=[BLOG], api_key="k", db_url=str(tmp_path / "q.sqlite"))
+    preflight = client.options("/feedback", headers=PREFLIGHT)
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == BLOG
+    allowed = {h.strip().lower() for h in preflight.headers["access-control-allow-headers"].split(",")}
+    assert {"content-type", "x-api-key"} <= allowed and "POST" in preflight.headers["access-control-allow-methods"]
+    key = {"X-API-Key": "k"}
+    answer_id = client.post("/ask", json={"question": "How do I set a TTL in Redis?"}, headers=key).json()["answer_id"]
+    vote = {"answer_id": answer_id, "helpful": True}
+    sent = client.post("/feedback", json=vote, headers={"Origin": BLOG, **key})
+    assert sent.status_code == 200 and sent.headers["access-control-allow-origin"] == BLOG
+    # Refusals carry CORS headers too, or the widget could not read why (the browser would hide it).
+    unknown = client.post("/feedback", json={**vote, "answer_id": "0" * 32}, headers={"Origin": BLOG, **key})
+    assert unknown.status_code == 404 and unknown.headers["access-control-allow-origin"] == BLOG
+    keyless = client.post("/feedback", json=vote, headers={"Origin": BLOG})
+    assert keyless.status_code == 401 and keyless.headers["access-control-allow-origin"] == BLOG
+    evil = "https://evil.example"
+    refused = client.options("/feedback", headers={**PREFLIGHT, "Origin": evil})
+    assert "access-control-allow-origin" not in refused.headers
+    other = client.post("/feedback", json=vote, headers={"Origin": evil, **key})
+    assert "access-control-allow-origin" not in other.headers  # (a browser never sends it: its preflight failed)
+
+
+def test_a_server_that_logs_nothing_refuses_feedback_readably_cross_origin(make_client: ClientFactory) -> None:
+    client = make_client(cors_origins=[BLOG], log_questions=False)
+    answer_id = client.post("/ask", json={"question": "How do I set a TTL in Redis?"}).json()["answer_id"]
+    off = client.post("/feedback", json={"answer_id": answer_id, "helpful": True}, headers={"Origin": BLOG})
+    assert off.status_code == 409 and off.headers["access-control-allow-origin"] == BLOG  # what the widget acts on

@@ -3,6 +3,7 @@ strict CSP header, the bot it embeds, and helpers to drive the <blog-chat> shado
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import threading
@@ -14,6 +15,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from fastapi import FastAPI
@@ -26,8 +28,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from api.app import create_app
 from rag.config import Settings
+from rag.loading import load_posts
+from rag.permalinks import SiteLinks
 from rag.pipeline import ingest
 from tests.api.helpers import build_corpus, live_server
+from tests.api.test_links_browser import render
 
 DEMO_BLOG = Path(__file__).resolve().parents[2] / "eval" / "demo-blog"
 DEMO_BOT = "http://127.0.0.1:8000"  # the bot origin written in the demo page
@@ -116,22 +121,47 @@ def write_blog(root: Path, bot: str, blog: str) -> None:
     post.write_text("<!DOCTYPE html><title>Caching with Redis</title><p>Set a TTL on every key.</p>", encoding="utf-8")
 
 
+def publish_posts(root: Path, settings: Settings) -> None:
+    """Every post published under the site URL, as a static page at its permalink: a heading, a screen of
+    site header, the post's clean text (as a theme renders it), more page below — so a text fragment
+    visibly scrolls. The spacing comes from a stylesheet: the blog's CSP forbids inline styles."""
+    assert settings.site_url
+    links = SiteLinks.parse(settings.site_url, settings.permalink)
+    (root / "post.css").write_text(".spacer { height: 4000px; }\n", encoding="utf-8")
+    spacer = '<div class="spacer">Site header</div>'
+    posts, _ = load_posts(list(settings.posts))
+    for post in posts:
+        url = links.published_url(post)
+        if url is None or not url.startswith(settings.site_url + "/"):
+            continue  # a post with an absolute URL of its own lives on another site
+        page = root / unquote(url.removeprefix(settings.site_url)).strip("/") / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        title = html.escape(post.title)
+        head = f'<!DOCTYPE html><meta charset="utf-8"><title>{title}</title><link rel="stylesheet" href="/post.css">'
+        page.write_text(f"{head}<h1>{title}</h1>{spacer}{render(post.text)}{spacer}", encoding="utf-8")
+
+
 @contextmanager
-def serve_site(root: Path) -> Iterator[Site]:
-    """The blog on two origins (one allowed, one not), the bot over a corpus whose post links to the blog."""
+def serve_site(root: Path, *, published: bool = False, **overrides: Any) -> Iterator[Site]:
+    """The blog on two origins (one allowed, one not), the bot over a corpus whose post links to the blog.
+    `published`: the bot's RAG_SITE_URL is the blog, which serves every post at its permalink;
+    `overrides`: other settings of the bot (db_url=..., log_questions=False)."""
     with static_site(root / "blog") as blog_server, static_site(root / "blog") as other_server:
         blog = origin_of(blog_server)
         posts = build_corpus(root / "posts")
         html_post = posts / "html-post.html"  # its canonical link becomes the citation's url
-        published = html_post.read_text(encoding="utf-8").replace(FIXTURE_URL, blog + POST_PATH)
-        html_post.write_text(published, encoding="utf-8")
+        canonical = html_post.read_text(encoding="utf-8").replace(FIXTURE_URL, blog + POST_PATH)
+        html_post.write_text(canonical, encoding="utf-8")
         settings = Settings(
             index_dir=root / "index", posts=[posts], embedder="hashing", rate_limit_per_minute=0, cors_origins=[blog]
         )
+        settings = settings.with_overrides(site_url=blog if published else None, **overrides)
         ingest(settings)
         app = create_app(settings)
         with live_server(app) as bot:
             write_blog(root / "blog", bot, blog)
+            if published:
+                publish_posts(root / "blog", settings)
             for server in (blog_server, other_server):
                 server.csp = HOST_CSP.format(bot=bot)  # type: ignore[attr-defined]
             yield Site(bot, blog, origin_of(other_server), app)

@@ -12,6 +12,7 @@ const state = {
   controller: null, // AbortController of the running request
   turnCount: 0,
   follow: true, // keep the newest answer in view while it grows; off once the reader scrolls back up
+  feedbackOff: false, // the server keeps no question log (409 on a vote): stop offering thumbs
 };
 
 // ---------- small DOM helpers ----------
@@ -231,7 +232,7 @@ function renderFinal(turn, answer) {
   renderClosest(turn, answer);
   const ms = Math.round((answer.timings_ms && answer.timings_ms.total) || 0);
   turn.bot.append(el("p", "meta", answer.generator + " · " + ms + " ms"));
-  if (answer.answer_id) turn.bot.append(feedbackBar(answer.answer_id));
+  if (answer.answer_id && !state.feedbackOff) turn.bot.append(feedbackBar(answer.answer_id));
   showSources(turn.id, null);
   revealAnswer(turn.bot, true);
 }
@@ -295,6 +296,13 @@ async function sendFeedback(bar, helpful, comment) {
   status.textContent = "…";
   try {
     const response = await fetch("/feedback", { method: "POST", headers: apiHeaders(), body: JSON.stringify(body) });
+    if (response.status === 409) {
+      // RAG_LOG_QUESTIONS=false: every vote would fail the same way, so stop offering one.
+      state.feedbackOff = true;
+      for (const button of bar.querySelectorAll("button.vote")) button.disabled = true;
+      status.textContent = "这个问答服务不收集反馈 / This assistant does not collect feedback";
+      return false;
+    }
     if (!response.ok) {
       const err = await response.json().catch(() => ({ message: response.statusText }));
       status.textContent = err.message || "Feedback not saved";

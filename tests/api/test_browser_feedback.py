@@ -68,6 +68,27 @@ def test_thumbs_up_and_down_land_in_the_database(driver: WebDriver, chat: tuple[
     assert rows(db, "SELECT helpful, comment FROM feedback WHERE answer_id = ?", answer_id) == expected
 
 
+def test_a_server_that_logs_nothing_says_so_once_and_stops_offering_thumbs(
+    driver: WebDriver,  # noqa: F811
+    api_settings: Settings,
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "q.sqlite"
+    settings = api_settings.model_copy(update={"db_url": str(db), "log_questions": False})
+    with live_server(create_app(settings)) as url:
+        driver.get(url + "/")
+        WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        first = ask(driver, "How do I set a TTL in Redis?")
+        up = first.find_element(By.CSS_SELECTOR, ".feedback button.vote.up")
+        up.click()
+        status = first.find_element(By.CSS_SELECTOR, ".vote-status")
+        WebDriverWait(driver, 10).until(lambda d: "does not collect feedback" in status.text)
+        assert up.get_attribute("disabled") is not None and up.get_attribute("aria-pressed") == "false"
+        second = ask(driver, "How do I vacuum Postgres?")
+        assert second.find_elements(By.CSS_SELECTOR, ".feedback") == []
+    assert not db.exists()
+
+
 def test_insights_page_renders_under_the_strict_csp(
     driver: WebDriver,  # noqa: F811
     api_settings: Settings,

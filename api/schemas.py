@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from rag.answering import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TURN_CHARS
 from rag.answering import AskRequest as Ask
 from rag.inputs import DAY_EXAMPLE, day_problem, describe_unusable
-from rag.insights.log import MAX_COMMENT_CHARS
+from rag.insights.entries import MAX_COMMENT_CHARS
 from rag.retrieval import SearchFilters
 
 

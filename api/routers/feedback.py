@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from api.deps import rate_limit, require_api_key
 from api.questionlog import QuestionLogDep
 from api.schemas import ErrorOut, FeedbackOut, FeedbackRequest
-from rag.insights.log import Feedback
+from rag.insights.entries import Feedback
 
 router = APIRouter(tags=["feedback"], dependencies=[Depends(require_api_key), Depends(rate_limit)])
 

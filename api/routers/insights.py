@@ -16,9 +16,10 @@ from api.insights_page import render_page
 from api.questionlog import QuestionLogDep
 from api.schemas import ErrorOut
 from api.state import EngineHolder
+from rag.insights.entries import utc_now
 from rag.insights.export import gaps_csv
 from rag.insights.gaps import GapFinder
-from rag.insights.log import QuestionLog, reader_of, utc_now
+from rag.insights.log import QuestionLog, reader_of
 from rag.insights.report import SINCE_HINT, Insights, build_insights, parse_since
 from rag.pipeline import Engine
 

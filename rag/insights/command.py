@@ -16,9 +16,10 @@ from rich.table import Table
 from rag.cli_support import IndexOpt, JsonOpt, build_settings, console, out, run_guarded
 from rag.config import Settings
 from rag.errors import InputError, RagError
+from rag.insights.entries import utc_now
 from rag.insights.export import gaps_csv, percent, sparkline
 from rag.insights.gaps import GapFinder
-from rag.insights.log import log_path, utc_now
+from rag.insights.log import log_path
 from rag.insights.report import SINCE_HINT, Insights, build_insights, parse_since
 from rag.insights.sqlite import SqliteQuestionLog
 from rag.types import Post

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from rag.errors import InputError
+from rag.insights.entries import Feedback, LoggedAnswer
 from rag.insights.gaps import GapFinder, GapQuestion, GapTopic
-from rag.insights.log import Feedback, LoggedAnswer
 from rag.types import Post
 
 SINCE_HINT = "Use a span like 30d, 12h or 2w, a day like 2026-11-01, or 'all'."

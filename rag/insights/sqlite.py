@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rag.errors import QuestionLogError, UnknownAnswerError
-from rag.insights.log import Feedback, LoggedAnswer, utc_now
+from rag.insights.entries import Feedback, LoggedAnswer, utc_now
 from rag.insights.schema import migrate
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order

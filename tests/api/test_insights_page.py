@@ -16,7 +16,7 @@ import pytest
 from api.app import create_app
 from api.middleware import STRICT_CSP
 from rag.config import Settings
-from rag.insights.log import Feedback, LoggedAnswer
+from rag.insights.entries import Feedback, LoggedAnswer
 from rag.insights.sqlite import SqliteQuestionLog
 from rag.types import new_answer_id
 from tests.api.helpers import live_server

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from rag.insights.log import Feedback, LoggedAnswer
+from rag.insights.entries import Feedback, LoggedAnswer
 from rag.types import new_answer_id
 from tests.support.samples import P000, P001, P002, P003, P004
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from rag.insights.log import LoggedAnswer
+from rag.insights.entries import LoggedAnswer
 from rag.types import new_answer_id
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

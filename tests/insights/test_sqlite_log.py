@@ -12,9 +12,8 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import ConfigError, InputError, LoggingOffError, QuestionLogError, UnknownAnswerError
+from rag.insights.entries import MAX_COMMENT_CHARS, Feedback
 from rag.insights.log import (
-    MAX_COMMENT_CHARS,
-    Feedback,
     NoQuestionLog,
     UnavailableQuestionLog,
     log_path,

@@ -67,11 +67,28 @@ class VectorCache:
 
 
 def generator_context(settings: Settings, rarity: TermRarity, vectors: VectorCache) -> GeneratorContext:
-    """What every generator is built with over one index: its term rarity and its vector caches."""
+    """What every generator is built with over one index: its term rarity and its vector caches.
+    The bilingual lexicon loads here (about a second, once per process), not on the first question."""
+    from rag.bilingual import cedict_bridge
+
+    cedict_bridge()
     index = vectors.index
     return GeneratorContext(
-        settings, rarity.idf, vectors.sentence_vectors, vectors.query_vector, index.vectors, vectors.chunk_vector
+        settings,
+        rarity.idf,
+        vectors.sentence_vectors,
+        vectors.query_vector,
+        index.vectors,
+        vectors.chunk_vector,
+        translate=translate,
     )
+
+
+def translate(term: str) -> tuple[str, ...]:
+    """English <-> Chinese words for a term (rag.bilingual); the lexicon loads on first use."""
+    from rag.bilingual import cedict_bridge
+
+    return cedict_bridge().translations(term)
 
 
 class GeneratorPool:

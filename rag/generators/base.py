@@ -32,6 +32,8 @@ class GeneratorContext:
     # judged against the query's background over the whole index.
     vectors: Any = None
     chunk_vector: Callable[[str], Any] | None = None
+    # A term's words in the other language (English <-> Chinese), for questions across languages.
+    translate: Callable[[str], tuple[str, ...]] | None = None
 
 
 @runtime_checkable
@@ -42,9 +44,7 @@ class Generator(Protocol):
         """The whole draft: sentences followed by [n], n = 1-based position in `sources`."""
         ...
 
-    def stream(
-        self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None
-    ) -> Iterator[str]:
+    def stream(self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None) -> Iterator[str]:
         """The same draft in pieces as they are produced."""
         ...
 

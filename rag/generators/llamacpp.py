@@ -38,9 +38,7 @@ class LlamaCppGenerator:
     def generate(self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None) -> str:
         return "".join(self.stream(question, sources, history))
 
-    def stream(
-        self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None
-    ) -> Iterator[str]:
+    def stream(self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None) -> Iterator[str]:
         """Tokens as decoded; RAG_LLM_TIMEOUT bounds the whole answer (checked between tokens, as the
         prompt's evaluation cannot be interrupted). RAG_LLM_MAX_TOKENS bounds its size."""
         with Deadline(self.settings.llm_timeout, f"The local model {self.spec}") as deadline:

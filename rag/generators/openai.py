@@ -53,9 +53,7 @@ class OpenAIGenerator:
         messages = settings_messages(self.settings, question, sources, history)
         return self._complete(messages, self.settings.llm_max_tokens)
 
-    def stream(
-        self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None
-    ) -> Iterator[str]:
+    def stream(self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None) -> Iterator[str]:
         messages = settings_messages(self.settings, question, sources, history)
         body = self._body(messages, True, self.settings.llm_max_tokens)
         with self._deadline() as deadline, self._send(body, deadline) as response:

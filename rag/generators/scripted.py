@@ -22,9 +22,7 @@ class ScriptedGenerator:
     def generate(self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None) -> str:
         return "".join(self.stream(question, sources, history))
 
-    def stream(
-        self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None
-    ) -> Iterator[str]:
+    def stream(self, question: str, sources: list[Hit], history: list[dict[str, str]] | None = None) -> Iterator[str]:
         self.calls.append((question, len(sources)))
         if self.draft == "!error":
             raise GeneratorError("scripted failure", "this is a test fake")

@@ -44,7 +44,7 @@ class Evidence:
 
 def gather(question_text: str, hits: list[Hit], context: GeneratorContext) -> Evidence:
     """Candidates with their lexical features; no model needed yet."""
-    question = analyse(question_text, context.idf)
+    question = analyse(question_text, context.idf, context.translate)
     query_vector = _query_vector(question_text, context)
     hit_vectors = [context.chunk_vector(h.chunk.chunk_id) if context.chunk_vector else None for h in hits]
     profile = dense_profile(query_vector, context.vectors, hit_vectors)

@@ -95,12 +95,14 @@ class Coverage:
         self.question = question
         self.total = question.known_weight or 1.0
         self.rarest = question.rarest()
-        self.known = [t for t, k in zip(question.terms, question.known, strict=True) if k]
+        alternates = question.alternates or ((),) * len(question.terms)
+        self.known = {t: (t, *alts) for t, k, alts in zip(question.terms, question.known, alternates, strict=True) if k}
 
     def found(self, text: str) -> set[str]:
+        """The known terms `text` holds, itself or in one of its translations."""
         tokens = set(tokenize(text, keep_stopwords=True))
         lowered = text.lower()
-        return {t for t in self.known if (t in lowered if CJK.search(t) else t in tokens)}
+        return {t for t, forms in self.known.items() if any(_holds(f, lowered, tokens) for f in forms)}
 
     def heaviest_missing(self, found: set[str]) -> float:
         """Weight of the heaviest known term not in `found`, as a share of the known weight."""
@@ -111,6 +113,10 @@ class Coverage:
     def share(self, found: set[str]) -> float:
         q = self.question
         return sum(w for t, w in zip(q.terms, q.weights, strict=True) if t in found) / self.total
+
+
+def _holds(term: str, lowered: str, tokens: set[str]) -> bool:
+    return term in lowered if CJK.search(term) else term in tokens
 
 
 def lexical_features(

@@ -28,6 +28,7 @@ _VOWEL = re.compile(r"[aeiouy]", re.I)
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")  # a Chinese character
 
 IdfFn = Callable[[str], "float | None"]
+TranslateFn = Callable[[str], "tuple[str, ...]"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Question:
     known: tuple[bool, ...]  # whether the index contains the term at all
     answer_type: str  # "time", "count", "list", "who" or ""
     chinese: bool
+    # Per term, the index's words for it in the other language ("born" -> 出生) when the index has
+    # the term itself nowhere: a passage holding one of them covers the term.
+    alternates: tuple[tuple[str, ...], ...] = ()
 
     @property
     def total_weight(self) -> float:
@@ -62,15 +66,28 @@ class Question:
         return max(known)[1] if known else None
 
 
-def analyse(text: str, idf: IdfFn) -> Question:
-    """Terms (as the index tokenizes them), their rarity in this index, and the expected answer type."""
+def analyse(text: str, idf: IdfFn, translate: TranslateFn | None = None) -> Question:
+    """Terms (as the index tokenizes them), their rarity in this index, and the expected answer type.
+    A term the index lacks but knows in the other language (`translate`) counts by those words."""
     terms = tuple(_terms(text))
-    rarity = [idf(t) for t in terms]
+    alternates = tuple(_alternates(t, idf, translate) for t in terms)
+    # A translated term is as rare as its commonest rendering: any of them in a passage covers it.
+    rarity = [_rarity(t, alts, idf) for t, alts in zip(terms, alternates, strict=True)]
     known = tuple(r is not None for r in rarity)
     strongest = max((r for r in rarity if r is not None), default=1.0)
     # A term no post contains weighs as much as the rarest one: it is what the posts would have to say.
     weights = tuple(max(r if r is not None else strongest, 0.05) for r in rarity)
-    return Question(text, terms, weights, known, answer_type(text), is_chinese(text))
+    return Question(text, terms, weights, known, answer_type(text), is_chinese(text), alternates)
+
+
+def _rarity(term: str, alternates: tuple[str, ...], idf: IdfFn) -> float | None:
+    return min(idf(a) or 0.0 for a in alternates) if alternates else idf(term)
+
+
+def _alternates(term: str, idf: IdfFn, translate: TranslateFn | None) -> tuple[str, ...]:
+    if translate is None or idf(term) is not None:
+        return ()
+    return tuple(a for a in translate(term) if idf(a) is not None)
 
 
 @lru_cache(maxsize=1024)

@@ -62,3 +62,15 @@ def test_the_heaviest_missing_term_is_what_an_unanswerable_question_lacks() -> N
     coverage = Coverage(analyse("When did Alice join?", idf))
     assert coverage.heaviest_missing(coverage.found("Alice moved teams.")) > 0.0
     assert coverage.heaviest_missing(coverage.found("Alice joined in spring.")) == 0.0
+
+
+def test_an_english_term_is_covered_by_its_chinese_rendering_when_the_index_lacks_it() -> None:
+    idf = idf_over("王五 出生 于 北京", "王五 创立 公司", "网关 路由 流量")
+    lexicon = {"born": ("出生", "诞生"), "compani": ("公司",)}  # "诞生" is in no post: not an alternate
+    question = analyse("Where was 王五 born?", idf, lambda term: lexicon.get(term, ()))
+    assert question.alternates[question.terms.index("born")] == ("出生",)
+    coverage = Coverage(question)
+    assert coverage.found("王五 1990 年出生于北京。") == {"王五", "born"}
+    assert coverage.found("王五创立了公司。") == {"王五"}
+    without = Coverage(analyse("Where was 王五 born?", idf))  # no lexicon: "born" is unknown, never covered
+    assert without.found("王五 1990 年出生于北京。") == {"王五"}

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from rag.bilingual import cedict_bridge
 from rag.config import Settings
 from rag.embedders.base import Embedder
 from rag.generators.base import Generator, GeneratorContext, create_generator
@@ -69,8 +70,6 @@ class VectorCache:
 def generator_context(settings: Settings, rarity: TermRarity, vectors: VectorCache) -> GeneratorContext:
     """What every generator is built with over one index: its term rarity and its vector caches.
     The bilingual lexicon loads here (about a second, once per process), not on the first question."""
-    from rag.bilingual import cedict_bridge
-
     cedict_bridge()
     index = vectors.index
     return GeneratorContext(
@@ -85,9 +84,7 @@ def generator_context(settings: Settings, rarity: TermRarity, vectors: VectorCac
 
 
 def translate(term: str) -> tuple[str, ...]:
-    """English <-> Chinese words for a term (rag.bilingual); the lexicon loads on first use."""
-    from rag.bilingual import cedict_bridge
-
+    """English <-> Chinese words for a term (rag.bilingual)."""
     return cedict_bridge().translations(term)
 
 

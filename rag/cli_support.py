@@ -61,9 +61,10 @@ def run_guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except RagError as exc:
-        console.print(f"[bold red]Error:[/] {exc.message}")
+        # Not wrapped at the terminal's width: a path or a fix command must stay one piece to copy.
+        console.print(f"[bold red]Error:[/] {exc.message}", soft_wrap=True)
         if exc.hint:
-            console.print(f"[yellow]Fix:[/] {exc.hint}")
+            console.print(f"[yellow]Fix:[/] {exc.hint}", soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
 
 

@@ -50,6 +50,15 @@ _DEICTIC_ZH = ("这", "那", "该", "此", "其")
 _ZH_FILLER_TAGS = ("r", "u", "p", "c", "x", "y", "e", "q", "d", "m")
 _ZH_NAME_TAGS = ("nr", "ns", "nt", "nz")
 _COPULA = "是"
+# "What award did X receive?" then "Where was it given?": the thing pronoun stands for the thing the
+# earlier question asked about (its wh-word's noun), said together with the earlier topic.
+_THING_PRONOUNS = frozenset(["it", "its", "它"])
+_ASKED_THING_EN = re.compile(r"\b(?:what|which)\s+([a-z][a-z-]+)\b", re.I)
+_ASKED_THING_ZH = re.compile(r"(?:什么|哪个|哪一个|哪家|哪所|哪款|哪种|哪项|哪部|哪篇)([\u4e00-\u9fff]{1,4})")
+_NOT_A_THING = frozenset(
+    ["year", "month", "day", "date", "time", "kind", "sort", "type", "way", "one", "ones", "of",
+     "时候", "样", "样的", "意思", "地方", "原因"]
+)  # fmt: skip
 _TOPICAL = ("name", "noun", "content")
 _AUXILIARY_EN = frozenset(
     ["is", "are", "was", "were", "am", "be", "do", "does", "did", "can", "could", "will", "would",
@@ -139,10 +148,31 @@ def _step(question: str, state: Conversation, idf: IdfFn | None) -> Rewrite:
     wants_person = any(w.person for w in dangling(words))
     found = topic(state.topic_from, idf, wants_person) if state.topic_from else ""
     if found:
+        thing = _asked_thing(state.topic_from) if _only_thing_pronouns(words) else ""
+        if thing and thing not in found:
+            found = f"{found}{thing}" if _CJK.match(thing) else f"{found} {thing}"
         return Rewrite(_resolve(question, words, found))
     if stands_alone(words):
         return Rewrite(question)
     return Rewrite(question, resolved=False)
+
+
+def _only_thing_pronouns(words: Sequence[Word]) -> bool:
+    pronouns = dangling(words)
+    return bool(pronouns) and all(w.text.lower() in _THING_PRONOUNS for w in pronouns)
+
+
+def _asked_thing(question: str) -> str:
+    """The noun the question's wh-word asks about ("What award …" -> "award", "什么奖" -> "奖"), or ""."""
+    for match in _ASKED_THING_EN.finditer(question):
+        word = match.group(1).lower()
+        if word not in STOPWORDS and word not in _AUXILIARY_EN and word not in _NOT_A_THING:
+            return match.group(1)
+    for match in _ASKED_THING_ZH.finditer(question):
+        first = next(iter(_chinese_words(match.group(1), 0)), None)
+        if first is not None and first.kind in ("noun", "name") and first.text not in _NOT_A_THING:
+            return first.text
+    return ""
 
 
 def previous_topic(history: Sequence[Turn] | None, idf: IdfFn | None = None, wants_person: bool = False) -> str:

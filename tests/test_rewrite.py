@@ -48,6 +48,20 @@ def test_a_personal_pronoun_prefers_the_person_among_the_earlier_names() -> None
     assert heuristic_rewrite("它有多少个席位？", after("CNCF TOC 选了李明吗？")) == "CNCF TOC有多少个席位？"
 
 
+@pytest.mark.parametrize(
+    ("earlier", "follow_up", "query"),
+    [
+        ("What award did Quillon's founder receive?", "Where was it given?", "Where was Quillon award given?"),
+        ("李明获得了什么奖？", "它是在哪里颁发的？", "李明奖是在哪里颁发的？"),
+        ("Quillon 是哪家公司开发的？", "它总部在哪里？", "Quillon公司总部在哪里？"),
+        ("李明获得了什么奖？", "他是哪一年出生的？", "李明是哪一年出生的？"),  # a person: no thing added
+        ("What year was Quillon released?", "Who develops it?", "Who develops Quillon?"),  # a year is no thing
+    ],
+)
+def test_it_stands_for_the_thing_the_earlier_question_asked_about(earlier: str, follow_up: str, query: str) -> None:
+    assert heuristic_rewrite(follow_up, after(earlier)) == query
+
+
 def test_the_rarest_name_in_the_index_is_the_topic() -> None:
     rarity = {"alpha": 1.0, "beta": 3.0}.get
     assert topic("Does Alpha run on Beta?", rarity) == "Beta"

@@ -39,3 +39,13 @@ def test_the_threshold_refuses_what_it_can_within_the_false_refusal_budget() -> 
     # One answerable refusal (0.35) allowed buys one more unanswerable (0.5); no step refuses more
     # answerable questions without refusing another unanswerable one.
     assert fit.refusal_threshold(probabilities, answerable, max_false_refusals=0.2) == 0.6
+
+
+def test_the_false_refusal_budget_holds_in_every_corpus_not_only_on_average() -> None:
+    # Corpus "a" has one answerable question at 0.4; pooled, refusing it costs 1 of 6 answerable
+    # (within a 0.2 budget) and buys the unanswerable one at 0.45, but it is 1 of 2 of corpus "a".
+    probabilities = [0.1, 0.45, 0.4, 0.9, 0.5, 0.6, 0.7, 0.8]
+    answerable = [0, 0, 1, 1, 1, 1, 1, 1]
+    corpora = ["a", "b", "a", "a", "b", "b", "b", "b"]
+    assert fit.refusal_threshold(probabilities, answerable, 0.2) == 0.5
+    assert fit.refusal_threshold(probabilities, answerable, 0.2, corpora) == 0.4

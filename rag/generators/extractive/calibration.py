@@ -25,7 +25,7 @@ class Tuning:
     keep_gap: float = 1.0  # a further passage must score within this many log-odds of the best
     max_answer_chars: int = 700
     # The refusal threshold is set so that at most this share of answerable dev questions is
-    # refused (measured on corpora the model was not fitted on).
+    # refused in each dev corpus (measured with models not fitted on that corpus).
     max_false_refusals: float = 0.10
 
 

@@ -3,12 +3,11 @@ different numbers for the asked quantity, both versions newest first. Written ou
 
 from __future__ import annotations
 
-import re
-
 from rag.generators.extractive.calibration import Tuning
 from rag.generators.extractive.candidates import Candidate, repeats, with_list
-from rag.generators.extractive.features import COUNT, YEAR, Coverage
+from rag.generators.extractive.features import Coverage
 from rag.generators.extractive.question import Question
+from rag.generators.extractive.slots import NUMERIC, slot_values
 from rag.lexical import is_chinese
 from rag.types import Hit
 
@@ -50,28 +49,30 @@ def _trimmed(cand: Candidate, singles: dict[tuple[int, int], Candidate], coverag
     return second
 
 
-def _counts(text: str) -> set[str]:
-    """The numbers a passage gives, dates aside: two posts of the same year agree on nothing by it."""
-    return {re.sub(r"[^\w]", "", n) for n in COUNT.findall(YEAR.sub(" ", text))} - {""}
+def _counts(question: Question, text: str) -> set[str]:
+    """The values of the asked kind a passage gives (dates aside for a count: two posts of the same
+    year agree on nothing by it)."""
+    return slot_values(question.answer_type, text)
 
 
 def _other_count(question: Question, cand: Candidate, chosen: list[Candidate], hits: list[Hit]) -> bool:
     """Another post states a different number for the asked quantity."""
-    if question.answer_type != "count" or cand.features.get("type_match", 0) <= 0:
+    if question.answer_type not in NUMERIC or cand.features.get("type_match", 0) <= 0:
         return False
     post = hits[cand.source_index].post.source
     if any(hits[c.source_index].post.source == post for c in chosen):
         return False
-    return bool(_counts(cand.text)) and all(_counts(cand.text).isdisjoint(_counts(c.text)) for c in chosen)
+    values = _counts(question, cand.text)
+    return bool(values) and all(values.isdisjoint(_counts(question, c.text)) for c in chosen)
 
 
 def disagree(question: Question, chosen: list[Candidate], hits: list[Hit]) -> bool:
     """Two posts give numbers for the asked quantity and share none of them."""
-    if question.answer_type != "count" or len(chosen) < 2:
+    if question.answer_type not in NUMERIC or len(chosen) < 2:
         return False
     by_post: dict[str, set[str]] = {}
     for cand in chosen:
-        by_post.setdefault(hits[cand.source_index].post.source, set()).update(_counts(cand.text))
+        by_post.setdefault(hits[cand.source_index].post.source, set()).update(_counts(question, cand.text))
     values = [v for v in by_post.values() if v]
     return any(a.isdisjoint(b) for i, a in enumerate(values) for b in values[i + 1 :])
 

@@ -13,20 +13,10 @@ import numpy as np
 
 from rag.generators.extractive.candidates import Candidate
 from rag.generators.extractive.question import CJK, Question
+from rag.generators.extractive.slots import slot_match
 from rag.lexical import tokenize
 from rag.types import Hit
 
-YEAR = re.compile(
-    r"(?<!\d)(?:19|20)\d{2}(?!\d)|\d{1,2}\s*月|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I
-)
-# A count, not a date part: digits not followed by 月/日, Chinese numerals with a measure word, number words.
-COUNT = re.compile(
-    r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?(?!\s*[月日号])"
-    r"|[一二两三四五六七八九十百千万]+\s*[个位名家项种人次场篇倍]"
-    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundreds?|thousands?|millions?|billions?|dozens?)\b",
-    re.I,
-)
 _SEPARATORS = re.compile(r"[、，,；;]|\band\b|和|及|与")
 
 LEXICAL = (
@@ -141,17 +131,9 @@ def lexical_features(
         f["first"] = float(cand.position == 0)
         f["pair"] = float(cand.sentences == 2)
         f["length"] = math.log1p(len(cand.text)) / math.log(300)
-        f["type_match"] = type_match(question.answer_type, cand.text)
+        f["type_match"] = slot_match(question.answer_type, question.text, cand.text)
         f["list_shape"] = float(question.answer_type == "list" and len(_SEPARATORS.findall(cand.text)) >= 2)
         f["cross"] = float(cross)
-
-
-def type_match(kind: str, text: str) -> float:
-    """+1 when the passage has what a typed question asks for, -1 when it lacks it, 0 when untyped."""
-    pattern = {"time": YEAR, "count": COUNT}.get(kind)
-    if pattern is None:
-        return 0.0
-    return 1.0 if pattern.search(text) else -1.0
 
 
 def dense_features(candidates: list[Candidate], sentence_z: dict[tuple[int, int], float], floor: float) -> None:

@@ -11,18 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.generators.extractive.slots import asked_kind
 from rag.lexical import is_chinese, tokenize
 
-# Question words that name the expected answer type. These are words of the languages, not of a blog.
-_ASKS_TIME = re.compile(
-    r"哪一?年|哪个月|何时|什么时候|哪天|哪一天|日期|时间是|\bwhen\b|\bwhat (?:year|month|date|day)\b|"
-    r"\bwhich (?:year|month|date|day)\b|\bsince when\b",
-    re.I,
-)
-_ASKS_COUNT = re.compile(
-    r"多少|几[个位名家项种人次场篇年天倍]|\bhow (?:many|much|long|large|big)\b|\bnumber of\b", re.I
-)
-_ASKS_LIST = re.compile(r"哪些|列举|有哪几|\bwhich \w+s\b|\bwhat are\b|\blist\b|\bexamples?\b", re.I)
+# Question words that name the expected answer type. These are words of the languages, not of a blog;
+# the kinds asking for a value (a time, a count, a version …) are in slots.py.
+_ASKS_LIST = re.compile(r"哪些|列举|哪几|\bwhich \w+s\b|\bwhat are\b|\blist\b|\bexamples?\b", re.I)
 _ASKS_WHO = re.compile(r"谁|哪位|\bwho\b|\bwhom\b|\bwhose\b", re.I)
 _VOWEL = re.compile(r"[aeiouy]", re.I)
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")  # a Chinese character
@@ -39,7 +33,7 @@ class Question:
     terms: tuple[str, ...]  # distinct keyword tokens, in order
     weights: tuple[float, ...]  # index idf of each term; unknown terms get `unknown_weight`
     known: tuple[bool, ...]  # whether the index contains the term at all
-    answer_type: str  # "time", "count", "list", "who" or ""
+    answer_type: str  # a value kind of slots.py ("time", "count", "version" …), "who", "list" or ""
     chinese: bool
     # Per term, the index's words for it in the other language ("born" -> 出生) when the index has
     # the term itself nowhere: a passage holding one of them covers the term.
@@ -110,7 +104,10 @@ def _single_cjk(term: str) -> bool:
 
 def answer_type(text: str) -> str:
     """The kind of answer the question's own words ask for; "" when they don't say."""
-    for kind, pattern in (("time", _ASKS_TIME), ("count", _ASKS_COUNT), ("who", _ASKS_WHO), ("list", _ASKS_LIST)):
+    kind = asked_kind(text)
+    if kind:
+        return kind
+    for kind, pattern in (("who", _ASKS_WHO), ("list", _ASKS_LIST)):
         if pattern.search(text):
             return kind
     return ""

@@ -5,18 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from rag.generators.extractive.candidates import candidates_of
-from rag.generators.extractive.features import Coverage, dense_features, dense_profile, type_match
+from rag.generators.extractive.features import Coverage, dense_features, dense_profile
 from rag.generators.extractive.question import analyse
 from tests.generators.extractive.helpers import close, hit, idf_over
-
-
-def test_type_match_is_signed_for_typed_questions_only() -> None:
-    assert type_match("time", "It shipped in 2019.") == 1.0
-    assert type_match("time", "It shipped last spring.") == -1.0
-    assert type_match("count", "There are 12 maintainers.") == 1.0
-    assert type_match("count", "发布于 3 月。") == -1.0  # a date part is no count
-    assert type_match("count", "社区有五位维护者。") == 1.0
-    assert type_match("", "anything") == 0.0
 
 
 def test_coverage_weighs_rare_terms_and_matches_chinese_as_substrings() -> None:

@@ -129,7 +129,7 @@ def _strings(data: dict[str, Any], key: str, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise InputError(
             f"{where}: {key} must be a list of non-empty strings, got {json.dumps(value)}.",
-            f"Write e.g. \"{key}\": [\"...\"]; use [] for none.",
+            f'Write e.g. "{key}": ["..."]; use [] for none.',
         )
     return [v.strip() for v in value]
 

@@ -57,9 +57,7 @@ class QuestionRecord:
             "sources": q.sources,
             "answer_contains": q.answer_contains,
             "reference": q.reference,
-            "retrieved": [
-                {"source": p.source, "chunk_id": p.chunk_id, "score": p.score} for p in self.retrieved
-            ],
+            "retrieved": [{"source": p.source, "chunk_id": p.chunk_id, "score": p.score} for p in self.retrieved],
             "ranking_from": self.ranking_from,
             "answer": self.answer,
             "refused": self.refused,

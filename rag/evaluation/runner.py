@@ -55,8 +55,15 @@ class EvalRun:
             for s in r.unknown_sources
         ]
         return cls(
-            name, config, records, scores, summarise(scores), summarise_by_kind(scores), latency(records),
-            seconds, warnings,
+            name,
+            config,
+            records,
+            scores,
+            summarise(scores),
+            summarise_by_kind(scores),
+            latency(records),
+            seconds,
+            warnings,
         )
 
     def to_json(self) -> dict[str, Any]:

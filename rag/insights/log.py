@@ -23,8 +23,6 @@ log = logging.getLogger(__name__)
 SQLITE_PREFIX = "sqlite:///"
 
 
-
-
 class QuestionLog(Protocol):
     """Where front ends put what readers asked, and their feedback."""
 

@@ -60,8 +60,13 @@ def question(
     kind: str = "factual",
     text: str | None = None,
 ) -> Question:
-    return Question(ident, text or f"question {ident}?", sources if sources is not None else ["a.md"],
-                    facts if facts is not None else [], kind=kind)
+    return Question(
+        ident,
+        text or f"question {ident}?",
+        sources if sources is not None else ["a.md"],
+        facts if facts is not None else [],
+        kind=kind,
+    )
 
 
 def record(

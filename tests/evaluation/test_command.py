@@ -58,8 +58,16 @@ def test_eval_table_output(index: Path, few_questions: Path) -> None:
 
 def test_eval_compare_builds_its_own_index(index: Path, few_questions: Path) -> None:
     result = invoke(
-        str(few_questions), "--index", str(index), "--embedder", "hashing", "--json",
-        "--compare", "top_k=3,top_k=8", "--compare", "chunk_tokens=120",
+        str(few_questions),
+        "--index",
+        str(index),
+        "--embedder",
+        "hashing",
+        "--json",
+        "--compare",
+        "top_k=3,top_k=8",
+        "--compare",
+        "chunk_tokens=120",
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

@@ -87,8 +87,12 @@ def test_faithfulness_counts_supported_cited_sentences() -> None:
 
 def test_answerable_question_scores_and_failures() -> None:
     q = question(sources=["a.md"], facts=["2015", "KubeEdge|边缘"])
-    rec = record(q, ["b.md", "c.md", "d.md", "e.md", "f.md", "a.md"], "CNCF 成立于 2015 年。[1]",
-                 cited=[(1, "b.md", "CNCF 成立于 2015 年")])
+    rec = record(
+        q,
+        ["b.md", "c.md", "d.md", "e.md", "f.md", "a.md"],
+        "CNCF 成立于 2015 年。[1]",
+        cited=[(1, "b.md", "CNCF 成立于 2015 年")],
+    )
     score = score_question(rec)
     assert score.values["hit@5"] == 0.0 and score.values["mrr"] == pytest.approx(1 / 6)
     assert score.values["answer_contains"] == 0.0

@@ -27,8 +27,10 @@ def runs() -> list[EvalRun]:
     worse = dict(answers)
     worse[Q_OK.question] = make_answer("不知道", refused=True, hits=hits)
     questions = [Q_EVIL, Q_OK, Q_NONE]
-    return [run_eval(FakeEngine(answers), questions, name="baseline"),
-            run_eval(FakeEngine(worse), questions, name="generator=other")]
+    return [
+        run_eval(FakeEngine(answers), questions, name="baseline"),
+        run_eval(FakeEngine(worse), questions, name="generator=other"),
+    ]
 
 
 def test_report_files_and_escaping(tmp_path: Path) -> None:
@@ -42,7 +44,7 @@ def test_report_files_and_escaping(tmp_path: Path) -> None:
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 3 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
-    assert "src=\"http" not in page and "<link" not in page  # self-contained
+    assert 'src="http' not in page and "<link" not in page  # self-contained
     assert "Side by side" in page and "refused an answerable question" in page
 
 

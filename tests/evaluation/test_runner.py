@@ -28,8 +28,14 @@ def engine() -> FakeEngine:
 def test_records_come_from_the_answer_and_fall_back_to_search() -> None:
     fake = engine()
     seen: list[tuple[int, int, str]] = []
-    run = run_eval(fake, [Q_ANSWERED, Q_NO_HITS, Q_BROKEN], name="x", generator="extractive", top_k=4,
-                   progress=lambda done, total, qid: seen.append((done, total, qid)))
+    run = run_eval(
+        fake,
+        [Q_ANSWERED, Q_NO_HITS, Q_BROKEN],
+        name="x",
+        generator="extractive",
+        top_k=4,
+        progress=lambda done, total, qid: seen.append((done, total, qid)),
+    )
     assert seen == [(1, 3, "a"), (2, 3, "b"), (3, 3, "c")]
     assert [a["generator"] for a in fake.asked] == ["extractive"] * 3 and fake.asked[0]["top_k"] == 4
     first, second, third = run.records

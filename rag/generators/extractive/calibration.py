@@ -23,6 +23,10 @@ class Tuning:
     dense_pool_cross_lingual: int = 12  # more when words cannot match across languages
     max_passages: int = 3
     keep_gap: float = 1.0  # a further passage must score within this many log-odds of the best
+    # A passage of another post than the best one's is shown only when the ranker itself finds it
+    # likelier than not to hold an answer (log-odds >= 0): on the dev sets two in three such
+    # passages that scored lower cited a post that does not answer the question.
+    min_other_post_score: float = 0.0
     max_answer_chars: int = 700
     # The refusal threshold is set so that at most this share of answerable dev questions is
     # refused in each dev corpus (measured with models not fitted on that corpus).

@@ -30,12 +30,18 @@ def choose(question: Question, candidates: list[Candidate], hits: list[Hit], tun
             continue
         if any(repeats(cand, kept) for kept in chosen):
             continue
+        if _other_post(cand, best, hits) and cand.score < tuning.min_other_post_score:
+            continue
         adds = coverage.found(cand.text) - covered
         if adds:
             chosen.append(cand)
             covered |= adds
     singles = {(c.source_index, c.position): c for c in candidates if c.sentences == 1}
     return [with_list(_trimmed(c, singles, coverage), hits[c.source_index]) for c in chosen]
+
+
+def _other_post(cand: Candidate, best: Candidate, hits: list[Hit]) -> bool:
+    return hits[cand.source_index].post.source != hits[best.source_index].post.source
 
 
 def _trimmed(cand: Candidate, singles: dict[tuple[int, int], Candidate], coverage: Coverage) -> Candidate:

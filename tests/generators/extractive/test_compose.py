@@ -33,6 +33,18 @@ def test_a_far_weaker_runner_up_is_not_kept() -> None:
     assert len(chosen) == 1
 
 
+def test_another_post_is_shown_only_when_the_ranker_thinks_it_answers() -> None:
+    q = analyse("How do queues and quotas work?", idf_over("queues", "quotas", "queues quotas"))
+    hits = [hit("Queues are fast. Quotas are set per team.", "a.md"), hit("Quotas are new.", "c.md")]
+    doubtful = [cand(0, "Queues are fast.", 0.5), cand(1, "Quotas are new.", -0.2)]
+    assert [c.text for c in choose(q, doubtful, hits, Tuning())] == ["Queues are fast."]
+    likely = [cand(0, "Queues are fast.", 0.5), cand(1, "Quotas are new.", 0.2)]
+    assert len(choose(q, likely, hits, Tuning())) == 2
+    # The same passage from the best one's own post needs no such confidence.
+    same_post = [hit("Queues are fast.", "a.md"), hit("Quotas are new.", "a.md")]
+    assert len(choose(q, doubtful, same_post, Tuning())) == 2
+
+
 def test_posts_giving_different_numbers_are_stated_as_a_disagreement_newest_first() -> None:
     q = analyse("How many seats does the board have?", idf_over("board seats", "board members"))
     hits = [

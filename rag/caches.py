@@ -80,6 +80,7 @@ def generator_context(settings: Settings, rarity: TermRarity, vectors: VectorCac
         index.vectors,
         vectors.chunk_vector,
         translate=translate,
+        embedder=vectors.embedder.spec,
     )
 
 

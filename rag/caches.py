@@ -80,7 +80,6 @@ def generator_context(settings: Settings, rarity: TermRarity, vectors: VectorCac
         index.vectors,
         vectors.chunk_vector,
         translate=translate,
-        embedder=vectors.embedder.spec,
     )
 
 

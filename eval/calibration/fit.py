@@ -33,7 +33,7 @@ from rag.generators.base import GeneratorContext  # noqa: E402
 from rag.generators.extractive.calibration import DEFAULT_PATH, Calibration, Linear, Tuning  # noqa: E402
 from rag.generators.extractive.compose import choose  # noqa: E402
 from rag.generators.extractive.evidence import Evidence, embed_pool, gather, score  # noqa: E402
-from rag.generators.extractive.features import EMBEDDER_SCALE, FULL, LEXICAL, QUESTION  # noqa: E402
+from rag.generators.extractive.features import FULL, LEXICAL, QUESTION  # noqa: E402
 from rag.pipeline import Engine, ingest  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -107,7 +107,6 @@ POSITIVE = {
     "best_cov_rare",
     "top_cov_chunk",
     "top_chunk_dense",
-    "top_chunk_cosine",
     "best_sent_dense",
     "best_type_match",
     "chosen_cov",
@@ -169,24 +168,11 @@ def fit(corpora: list[Corpus], tuning: Tuning, embedder: str) -> Calibration:
         q_rows.append(ev.question_features(choose(ev.question, ev.candidates, ev.hits, tuning)))
         q_y.append(int(q.answerable))
         q_corpus.append(c.name)
-    cap = cosine_cap(q_rows, q_y)
-    q_rows = [r | {n: min(r[n], cap) for n in EMBEDDER_SCALE} for r in q_rows]
     refusal = fit_linear(q_rows, q_y, QUESTION)
     oof = out_of_corpus_probabilities(q_rows, q_y, q_corpus, refusal)
     threshold = refusal_threshold(oof, q_y, tuning.max_false_refusals, q_corpus)
     names = tuple(c.name for c in corpora)
-    return Calibration(ranker_lexical, ranker, refusal, threshold, tuning, names, embedder, cap)
-
-
-COSINE_CAP_QUANTILE = 25  # percent of answerable dev questions whose best chunk scores below the cap
-
-
-def cosine_cap(rows: list[dict[str, float]], answerable: list[int]) -> float:
-    """Where raw similarity stops counting: a low quantile of the answerable questions' best-chunk
-    cosine. Above it every question looks alike to this signal (near-topic ones score as high as
-    answerable ones); below it, off-topic questions fall away."""
-    values = [r[n] for r, y in zip(rows, answerable, strict=True) if y for n in EMBEDDER_SCALE]
-    return float(np.percentile(values, COSINE_CAP_QUANTILE)) if values else 1.0
+    return Calibration(ranker_lexical, ranker, refusal, threshold, tuning, names, embedder)
 
 
 def out_of_corpus_probabilities(

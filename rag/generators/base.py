@@ -34,7 +34,6 @@ class GeneratorContext:
     chunk_vector: Callable[[str], Any] | None = None
     # A term's words in the other language (English <-> Chinese), for questions across languages.
     translate: Callable[[str], tuple[str, ...]] | None = None
-    embedder: str = ""  # the index's embedder spec: signals on its raw similarity scale are its own
 
 
 @runtime_checkable

@@ -63,8 +63,7 @@ class ExtractiveGenerator:
         if evidence is None:
             return Decision(None, [], 0.0)
         chosen = choose(evidence.question, evidence.candidates, sources, self.calibration.tuning)
-        features = self.calibration.refusal_inputs(evidence.question_features(chosen), self.context.embedder)
-        probability = self.calibration.refusal.probability(features)
+        probability = self.calibration.refusal.probability(evidence.question_features(chosen))
         if probability < self.calibration.answer_threshold:
             return Decision(evidence, [], probability)
         return Decision(evidence, chosen, probability)

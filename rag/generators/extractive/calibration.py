@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError
-from rag.generators.extractive.features import EMBEDDER_SCALE
 
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 
@@ -50,11 +49,6 @@ class Linear:
             total += coef * (features.get(name, 0.0) - mean) / (scale or 1.0)
         return total
 
-    def neutral(self, features: dict[str, float], names: tuple[str, ...]) -> dict[str, float]:
-        """`features` with `names` set to their fitted mean, where they add nothing to the logit."""
-        means = dict(zip(self.names, self.mean, strict=True))
-        return features | {n: means[n] for n in names if n in means}
-
     def probability(self, features: dict[str, float]) -> float:
         return 1.0 / (1.0 + math.exp(-max(min(self.logit(features), 50.0), -50.0)))
 
@@ -83,17 +77,6 @@ class Calibration:
     tuning: Tuning = field(default_factory=Tuning)
     fitted_on: tuple[str, ...] = ()
     embedder: str = ""
-    # Raw similarity above this (a quantile of answerable dev questions' best-chunk cosine, fitted
-    # with this embedder) counts no more than this: a low one says no post is about the question,
-    # a high one does not say that the post answers it.
-    cosine_cap: float = 1.0
-
-    def refusal_inputs(self, features: dict[str, float], embedder: str) -> dict[str, float]:
-        """The refusal model's inputs under `embedder`: signals on the embedder's own scale are
-        capped, or neutral when the models were fitted with another embedder."""
-        if self.embedder and embedder != self.embedder:
-            return self.refusal.neutral(features, EMBEDDER_SCALE)
-        return features | {n: min(features[n], self.cosine_cap) for n in EMBEDDER_SCALE if n in features}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,7 +87,6 @@ class Calibration:
             "tuning": vars(self.tuning),
             "fitted_on": list(self.fitted_on),
             "embedder": self.embedder,
-            "cosine_cap": self.cosine_cap,
         }
 
     @classmethod
@@ -117,7 +99,6 @@ class Calibration:
             Tuning(**data.get("tuning", {})),
             tuple(data.get("fitted_on", ())),
             str(data.get("embedder", "")),
-            float(data.get("cosine_cap", 1.0)),
         )
 
 

@@ -19,9 +19,6 @@ from rag.types import Hit
 
 _SEPARATORS = re.compile(r"[、，,；;]|\band\b|和|及|与")
 
-# Signals on the embedder's own similarity scale: meaningless under another embedder.
-EMBEDDER_SCALE = ("top_chunk_cosine",)
-
 LEXICAL = (
     "cov",
     "cov_ctx",
@@ -45,7 +42,6 @@ QUESTION = (
     "top_cov_chunk",
     "unknown_share",
     "top_chunk_dense",
-    "top_chunk_cosine",
     "best_sent_dense",
     "best_type_match",
     "chosen_cov",
@@ -179,11 +175,6 @@ def question_features(
         # Words of another language are unknown to the index by nature, not a sign of a gap.
         "unknown_share": 0.0 if cross else question.unknown_share,
         "top_chunk_dense": max((profile.z(s) for s in profile.hit_similarity), default=0.0),
-        # The raw cosine of the best chunk: relative to the background, the best of a thousand
-        # chunks always stands out, whether or not the blog is about the question at all; on the
-        # embedder's own scale a question no post is about stays low. Its scale is the embedder's,
-        # so it counts only with the embedder the models were fitted with (EMBEDDER_SCALE).
-        "top_chunk_cosine": max(profile.hit_similarity, default=0.0),
         "best_sent_dense": f.get("sent_dense", 0.0),
         "best_type_match": f["type_match"],
         "chosen_cov": coverage.share(together),

@@ -9,7 +9,7 @@ import pytest
 
 from rag.errors import ConfigError
 from rag.generators.extractive.calibration import DEFAULT_PATH, Calibration, Linear, load_calibration
-from rag.generators.extractive.features import EMBEDDER_SCALE, FULL, LEXICAL, QUESTION
+from rag.generators.extractive.features import FULL, LEXICAL, QUESTION
 
 
 def test_linear_is_a_standardised_logistic_model() -> None:
@@ -17,19 +17,6 @@ def test_linear_is_a_standardised_logistic_model() -> None:
     assert model.logit({"a": 3.0, "b": 1.0}) == pytest.approx(0.5 + 2.0 * 1.0 - 1.0)
     assert model.probability({"a": 1.0, "b": 0.0}) == pytest.approx(1 / (1 + 2.718281828**-0.5), rel=1e-6)
     assert 0.0 < model.probability({"a": 1e9}) <= 1.0  # no overflow
-
-
-def test_a_neutral_signal_adds_nothing_to_the_logit() -> None:
-    model = Linear(("a", "b"), (1.0, 0.5), (2.0, 1.0), (2.0, -1.0), 0.5)
-    features = {"a": 3.0, "b": 0.9}
-    neutral = model.neutral(features, ("b",))
-    assert neutral == {"a": 3.0, "b": 0.5} and features["b"] == 0.9  # a copy
-    assert model.logit(neutral) == pytest.approx(0.5 + 2.0 * 1.0)
-
-
-def test_signals_on_the_embedders_own_scale_are_refusal_inputs() -> None:
-    assert set(EMBEDDER_SCALE) <= set(QUESTION)
-    assert load_calibration().embedder  # the packaged fit names the embedder whose scale it learnt
 
 
 def test_the_packaged_calibration_loads_and_uses_the_features_the_code_computes() -> None:

@@ -55,7 +55,7 @@ def _trimmed(cand: Candidate, singles: dict[tuple[int, int], Candidate], coverag
     return second
 
 
-def _counts(question: Question, text: str) -> set[str]:
+def _counts(question: Question, text: str) -> frozenset[str]:
     """The values of the asked kind a passage gives (dates aside for a count: two posts of the same
     year agree on nothing by it)."""
     return slot_values(question.answer_type, text)

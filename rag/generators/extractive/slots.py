@@ -5,6 +5,7 @@ already state. These are words and number shapes of the languages, not of any bl
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Asked kinds, most specific first: "多少钱" is money before it is a count, "哪个版本" a version
 # before anything else.
@@ -79,14 +80,15 @@ def asked_kind(question: str) -> str:
     return ""
 
 
-def slot_values(kind: str, text: str) -> set[str]:
+@lru_cache(maxsize=4096)  # a question's own values are asked for once per candidate
+def slot_values(kind: str, text: str) -> frozenset[str]:
     """The values of `kind` a text gives, normalised (digits and letters only, lower case)."""
     pattern = VALUES.get(kind)
     if pattern is None:
-        return set()
+        return frozenset()
     if kind == "count":
         text = _NOT_COUNTS.sub(" ", text)
-    return {_normal(m.group(0)) for m in pattern.finditer(text)} - {""}
+    return frozenset(_normal(m.group(0)) for m in pattern.finditer(text)) - {""}
 
 
 def slot_match(kind: str, question: str, passage: str) -> float:

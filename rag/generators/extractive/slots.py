@@ -93,7 +93,7 @@ def slot_values(kind: str, text: str) -> frozenset[str]:
 
 def slot_match(kind: str, question: str, passage: str) -> float:
     """+1 when the passage gives a value of the asked kind that the question does not itself state
-    ("In which release after 1.80 ..." is not answered by "1.80"), -1 when it gives none, 0 when the
+    ("In which release after 2.4 ..." is not answered by "2.4"), -1 when it gives none, 0 when the
     question asks for no value."""
     if kind not in VALUES:
         return 0.0

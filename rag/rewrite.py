@@ -19,10 +19,14 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
-from rag.lexical import STOPWORDS, content_terms, tokenize
+from rag.lexical import STOPWORDS, tokenize
+from rag.questionwords import CJK_RUN as _CJK
+from rag.questionwords import PRONOUN_EN as _PRONOUN_EN
+from rag.questionwords import PRONOUN_ZH as _PRONOUN_ZH
+from rag.questionwords import Word, analyse
+from rag.questionwords import chinese_words as _chinese_words
 from rag.types import Turn
 
 log = logging.getLogger(__name__)
@@ -34,21 +38,7 @@ MAX_HISTORY_CHARS = 300
 UNKNOWN_RARITY = 100.0  # a term no chunk contains ranks as the rarest: it is what the question is about
 
 _OPENER = re.compile(r"^\s*(?:(?:and|what about|how about|also|then|so)\b|那么|那|还有|另外|然后|并且|而且)", re.I)
-_LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+#\-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(f"{_LATIN.pattern}|{_CJK.pattern}")
-_PRONOUN_EN = {
-    "it": "", "they": "", "them": "", "he": "", "him": "", "she": "", "her": "",
-    "its": "'s", "their": "'s", "his": "'s", "theirs": "'s", "hers": "'s",
-}  # fmt: skip
-_HUMAN_EN = frozenset(["he", "him", "his", "she", "her", "hers"])
 _DUMMY_EN = frozenset(["it", "they"])  # may stand for nothing: "is it possible to ...", "how do they ..."
-_DEICTIC_EN = frozenset(["this", "that", "these", "those"])
-_PRONOUN_ZH = ("它们", "他们", "她们", "它", "他", "她")  # longest first
-_HUMAN_ZH = ("他", "她")
-_DEICTIC_ZH = ("这", "那", "该", "此", "其")
-_ZH_FILLER_TAGS = ("r", "u", "p", "c", "x", "y", "e", "q", "d", "m")
-_ZH_NAME_TAGS = ("nr", "ns", "nt", "nz")
 _COPULA = "是"
 # "What award did X receive?" then "Where was it given?": the thing pronoun stands for the thing the
 # earlier question asked about (its wh-word's noun), said together with the earlier topic.
@@ -64,17 +54,6 @@ _AUXILIARY_EN = frozenset(
     ["is", "are", "was", "were", "am", "be", "do", "does", "did", "can", "could", "will", "would",
      "shall", "should", "may", "might", "must", "has", "have", "had"]
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Word:
-    """One word of a question: where it is and what part it can play in a follow-up."""
-
-    text: str
-    start: int
-    end: int
-    kind: str  # "name", "noun", "content", "number", "pronoun", "deictic" or "filler"
-    person: bool = False  # a person's name (Chinese), or a pronoun that stands for a person
 
 
 @dataclass(frozen=True)
@@ -307,76 +286,3 @@ def _substitute(pronoun: str, found: str) -> str:
         if chinese in pronoun:
             return pronoun.replace(chinese, found, 1)
     return found
-
-
-def analyse(question: str) -> list[Word]:
-    """The question's words in order: Latin words by rule, Chinese runs by jieba's part of speech."""
-    return list(_analyse(question))
-
-
-@lru_cache(maxsize=1024)
-def _analyse(question: str) -> tuple[Word, ...]:
-    words: list[Word] = []
-    english = not _CJK.search(question)  # Chinese questions have no sentence-initial capital
-    for match in _WORD.finditer(question):
-        if _CJK.fullmatch(match.group(0)):
-            words += _chinese_words(match.group(0), match.start())
-        else:
-            words.append(_latin_word(match.group(0), match.start(), english and not words))
-    return tuple(words)
-
-
-def _latin_word(text: str, start: int, sentence_initial: bool) -> Word:
-    """A capital that only starts an English question proves nothing ("Tell me about ..."); an
-    inner capital ("ACME", "AcmeDB"), a digit, or a capital further in makes a name."""
-    lower = text.lower()
-    end = start + len(text)
-    if lower in _PRONOUN_EN:
-        return Word(text, start, end, "pronoun", lower in _HUMAN_EN)
-    if lower in _DEICTIC_EN:
-        return Word(text, start, end, "deictic")
-    if lower in STOPWORDS or not content_terms(text):
-        return Word(text, start, end, "filler")
-    if text.isdigit():  # a year or a count is what a follow-up changes, not what it is about
-        return Word(text, start, end, "number")
-    inner_capital = any(ch.isupper() for ch in text[1:])
-    digit = any(ch.isdigit() for ch in text)
-    name_like = inner_capital or digit or (text[0].isupper() and not sentence_initial)
-    return Word(text, start, end, "name" if name_like else "content")
-
-
-@lru_cache(maxsize=1)
-def _posseg() -> object:
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary loading to stderr otherwise
-    jieba.initialize()
-    return jieba.posseg
-
-
-def _chinese_words(run: str, offset: int) -> list[Word]:
-    words: list[Word] = []
-    position = offset
-    for pair in _posseg().lcut(run):  # type: ignore[attr-defined]
-        text, flag = pair.word, pair.flag
-        words.append(_chinese_word(text, flag, position))
-        position += len(text)
-    return words
-
-
-def _chinese_word(text: str, flag: str, start: int) -> Word:
-    end = start + len(text)
-    if flag.startswith("r"):
-        if any(p in text for p in _PRONOUN_ZH):
-            return Word(text, start, end, "pronoun", any(p in text for p in _HUMAN_ZH))
-        if text.startswith(_DEICTIC_ZH):
-            return Word(text, start, end, "deictic")
-        return Word(text, start, end, "filler")
-    if text in STOPWORDS or flag.startswith(_ZH_FILLER_TAGS) or not content_terms(text):
-        return Word(text, start, end, "filler")
-    if flag.startswith(_ZH_NAME_TAGS):
-        return Word(text, start, end, "name", flag.startswith("nr"))
-    if flag.startswith("n") or flag == "vn":
-        return Word(text, start, end, "noun")
-    return Word(text, start, end, "content")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
-import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +29,7 @@ from rag.textfragments import text_directive, visible_blocks
 from tests.api import test_browser
 from tests.api.helpers import live_server
 from tests.api.test_browser import ask
+from tests.support.loopback import serving
 
 pytestmark = pytest.mark.slow
 driver = test_browser.driver  # the one Chromium fixture of the browser tests
@@ -78,13 +78,8 @@ def blog(api_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
         page.parent.mkdir(parents=True, exist_ok=True)
         body = f"<h1>{html.escape(post.title)}</h1>{SPACER}{render(post.text)}{SPACER}"
         page.write_text(f'<!doctype html><meta charset="utf-8"><title>{html.escape(post.title)}</title>{body}')
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -117,8 +112,7 @@ def test_a_fragment_scrolls_chromium_to_the_sentence(driver: WebDriver, tmp_path
         encoding="utf-8",
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(server):
         page = f"http://127.0.0.1:{server.server_address[1]}/page.html"
         directive = text_directive(sentence, 0, len(sentence))
         assert directive is not None and "," in directive  # long enough for the start,end form
@@ -130,9 +124,6 @@ def test_a_fragment_scrolls_chromium_to_the_sentence(driver: WebDriver, tmp_path
         assert scroll > 3000 and sentence in centre
         missing = text_directive("Nothing like this sentence is on the page, anywhere at all.", 0, 60)
         assert centre_after_load(driver, f"{page}#:~:{missing}")[0] == 0  # the check can fail
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_source_on_the_chat_page_opens_the_published_post_at_the_quote(

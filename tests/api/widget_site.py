@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 import shutil
-import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from rag.permalinks import SiteLinks
 from rag.pipeline import ingest
 from tests.api.helpers import build_corpus, live_server
 from tests.api.test_links_browser import render
+from tests.support.loopback import serving
 
 DEMO_BLOG = Path(__file__).resolve().parents[2] / "eval" / "demo-blog"
 DEMO_BOT = "http://127.0.0.1:8000"  # the bot origin written in the demo page
@@ -81,14 +81,8 @@ class CspHandler(SimpleHTTPRequestHandler):
 
 @contextmanager
 def static_site(root: Path) -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(CspHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), partial(CspHandler, directory=str(root)))) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def origin_of(server: ThreadingHTTPServer) -> str:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.loopback import serving
 
 
 def _first_source_sentence(messages: list[dict[str, str]]) -> str:
@@ -140,13 +141,8 @@ def openai_server() -> Iterator[_Server]:
     """Start on a free loopback port; `server.server_address[1]` is the port."""
     server = _Server(("127.0.0.1", 0), _Handler)
     server.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def base_url(server: _Server) -> str:

@@ -36,18 +36,14 @@ Text = Annotated[str, BeforeValidator(_usable)]
 Day = Annotated[str | None, BeforeValidator(_usable), AfterValidator(_day)]
 
 
-def _trimmed(value: str, what: str) -> str:
+def trimmed(value: str, what: str) -> str:
+    """The rule /ask and /search apply to a question or query (and the MCP tools reuse)."""
     value = value.strip()
     if not value:
         raise ValueError(f"The {what} is empty.")
     if len(value) > MAX_QUESTION_CHARS:
         raise ValueError(f"The {what} is {len(value)} characters long; the limit is {MAX_QUESTION_CHARS}.")
     return value
-
-
-def trimmed(value: str, what: str) -> str:
-    """The rule /ask and /search apply to a question or query, for other edges (the MCP tools)."""
-    return _trimmed(value, what)
 
 
 class Filters(BaseModel):
@@ -85,7 +81,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _question(cls, value: str) -> str:
-        return _trimmed(value, "question")
+        return trimmed(value, "question")
 
     def to_request(self, stream: bool = False) -> Ask:
         """The library's request; `stream` also when the client asked for events by its Accept header."""
@@ -109,7 +105,7 @@ class SearchRequest(BaseModel):
     @field_validator("query")
     @classmethod
     def _query(cls, value: str) -> str:
-        return _trimmed(value, "query")
+        return trimmed(value, "query")
 
 
 class ReindexRequest(BaseModel):

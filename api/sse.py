@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import StreamingResponse
 
 from api.metrics import Metrics
+from api.questionlog import OnAnswer, log_answer
 from rag.errors import RagError
 from rag.types import Answer
 
@@ -40,15 +41,12 @@ def _translate(event: dict[str, Any]) -> list[str]:
     return [format_event(kind, {k: v for k, v in event.items() if k != "event"})]
 
 
-async def answer_events(
-    events: Iterator[dict[str, Any]], metrics: Metrics, on_answer: Callable[[Answer], None] | None = None
-) -> AsyncIterator[str]:
+async def answer_events(events: Iterator[dict[str, Any]], metrics: Metrics, on_answer: OnAnswer) -> AsyncIterator[str]:
     try:
         async for event in iterate_in_threadpool(events):
             if event["event"] == "answer":
                 metrics.record_timings(event["answer"].timings_ms)
-                if on_answer is not None:  # logged before the client sees its answer_id
-                    await run_in_threadpool(on_answer, event["answer"])
+                await log_answer(on_answer, event["answer"])  # before the client sees its answer_id
             for chunk in _translate(event):
                 yield chunk
     except RagError as exc:
@@ -61,9 +59,7 @@ async def answer_events(
         yield format_event("error", {"error": "InternalError", "message": message, "hint": "See the server log."})
 
 
-def sse_response(
-    events: Iterator[dict[str, Any]], metrics: Metrics, on_answer: Callable[[Answer], None] | None = None
-) -> StreamingResponse:
+def sse_response(events: Iterator[dict[str, Any]], metrics: Metrics, on_answer: OnAnswer) -> StreamingResponse:
     """The event stream of one answer; `on_answer` (the question log) gets the final Answer."""
     stream = answer_events(events, metrics, on_answer)
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -12,7 +12,7 @@ from rag.errors import InputError
 from rag.inputs import check_day, check_text
 from rag.lexical import exact_identifiers, tokenize
 from rag.store import IndexData
-from rag.types import Hit
+from rag.types import Hit, Post
 
 
 @dataclass
@@ -23,6 +23,16 @@ class SearchFilters:
 
     def is_empty(self) -> bool:
         return not (self.tags or self.after or self.before)
+
+    def matches(self, post: Post) -> bool:
+        """Whether a post passes: any of the tags (case-insensitive), dated within the range (an
+        undated post is before any `after` and after any `before`)."""
+        wanted = {t.lower() for t in self.tags}
+        return bool(
+            (not wanted or wanted & {t.lower() for t in post.tags})
+            and (not self.after or (post.date or "") >= self.after)
+            and (not self.before or (post.date or "9999") <= self.before)
+        )
 
     def check(self) -> None:
         """InputError (with an example) for a date that is not YYYY-MM-DD or a tag that is not text."""
@@ -65,14 +75,7 @@ class HybridRetriever:
     def _allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
             return None
-        wanted = {t.lower() for t in filters.tags}
-        ok_posts = {
-            source
-            for source, post in self.index.posts.items()
-            if (not wanted or wanted & {t.lower() for t in post.tags})
-            and (not filters.after or (post.date or "") >= filters.after)
-            and (not filters.before or (post.date or "9999") <= filters.before)
-        }
+        ok_posts = {source for source, post in self.index.posts.items() if filters.matches(post)}
         return np.array([c.source in ok_posts for c in self.index.chunks], dtype=bool)
 
     def _dense(self, query: str, allowed: np.ndarray | None) -> list[tuple[int, float]]:

@@ -162,14 +162,8 @@ def get_post(run: ToolRun, args: GetPostArgs) -> dict[str, Any]:
 
 def list_posts(run: ToolRun, args: ListPostsArgs) -> dict[str, Any]:
     loaded = run.loaded
-    wanted = args.tag.lower() if args.tag else None
-    posts = [
-        post
-        for post in loaded.engine.index.posts.values()
-        if (wanted is None or wanted in {t.lower() for t in post.tags})
-        and (not args.after or (post.date or "") >= args.after)
-        and (not args.before or (post.date or "9999") <= args.before)
-    ]
+    filters = SearchFilters([args.tag] if args.tag else [], args.after, args.before)
+    posts = [post for post in loaded.engine.index.posts.values() if filters.matches(post)]
     # Newest first; undated posts last, in a stable order so cursors page through the same list.
     posts.sort(key=lambda p: p.source)
     posts.sort(key=lambda p: p.date or "", reverse=True)

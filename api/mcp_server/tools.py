@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.routers.posts import find_post
+from api.routers.posts import anchor, find_post
 from api.schemas import AnswerOut, AskRequest, ChunkAnchor, Day, HitOut, Text, Turn, trimmed
 from api.state import Loaded
 from rag.answering import MAX_HISTORY_TURNS
@@ -143,11 +143,7 @@ def get_post(run: ToolRun, args: GetPostArgs) -> dict[str, Any]:
     loaded = run.loaded
     post = find_post(loaded, args.source)
     start, end = min(args.offset, len(post.text)), min(args.offset + args.limit, len(post.text))
-    anchors = [
-        {"chunk_id": c.chunk_id, "heading": c.heading, "start": c.start, "end": c.end}
-        for c in loaded.chunks_by_source.get(post.source, [])
-        if c.start < end and c.end > start
-    ]
+    anchors = [anchor(c) for c in loaded.chunks_by_source.get(post.source, []) if c.start < end and c.end > start]
     return {
         **_entry(post),
         "author": post.author,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi import Path as PathParam
@@ -12,7 +12,7 @@ from api.deps import LoadedDep, rate_limit, require_api_key
 from api.errors import NotFoundError
 from api.schemas import ErrorOut, PostOut
 from api.state import Loaded
-from rag.types import Post
+from rag.types import Chunk, Post
 
 router = APIRouter(tags=["posts"], dependencies=[Depends(require_api_key), Depends(rate_limit)])
 
@@ -28,10 +28,7 @@ PostId = Annotated[str, PathParam(description="The post's `source`: its path rel
 )
 async def get_post(id: PostId, loaded: LoadedDep) -> JSONResponse:
     post = find_post(loaded, id)
-    anchors = [
-        {"chunk_id": c.chunk_id, "heading": c.heading, "start": c.start, "end": c.end}
-        for c in loaded.chunks_by_source.get(id, [])
-    ]
+    anchors = [anchor(c) for c in loaded.chunks_by_source.get(id, [])]
     body = {
         "source": post.source,
         "title": post.title,
@@ -45,6 +42,11 @@ async def get_post(id: PostId, loaded: LoadedDep) -> JSONResponse:
         "chunks": anchors,
     }
     return JSONResponse(body)
+
+
+def anchor(chunk: Chunk) -> dict[str, Any]:
+    """Where a passage sits in its post's text (ChunkAnchor's fields; also used by MCP)."""
+    return {"chunk_id": chunk.chunk_id, "heading": chunk.heading, "start": chunk.start, "end": chunk.end}
 
 
 def find_post(loaded: Loaded, source: str) -> Post:

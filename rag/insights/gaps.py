@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.answering import closest_posts
 from rag.embedders.base import Embedder
 from rag.lexical import tokenize
 from rag.retrieval import Retriever
@@ -192,12 +193,8 @@ class GapFinder:
     def _closest(self, label: str, limit: int = 3) -> list[dict[str, Any]]:
         if self.retriever is None:
             return []
-        seen: dict[str, dict[str, Any]] = {}
-        for hit in self.retriever.search(label, top_k=limit * 2):
-            if hit.post.source not in seen and len(seen) < limit:
-                data = hit.to_json()
-                seen[hit.post.source] = {k: data[k] for k in ("source", "title", "url", "date", "heading", "score")}
-        return list(seen.values())
+        closest = closest_posts(self.retriever.search(label, top_k=limit * 2), limit)
+        return [{k: post[k] for k in ("source", "title", "url", "date", "heading", "score")} for post in closest]
 
 
 def _idf(questions: list[str]) -> dict[str, float]:

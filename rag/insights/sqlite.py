@@ -56,9 +56,8 @@ class SqliteQuestionLog:
         with self._errors("open"):
             path.parent.mkdir(parents=True, exist_ok=True)
             self.schema_found = migrate(self._conn(), str(path))
-        self._pruned_at = time.monotonic()
         try:
-            self.prune()
+            self.prune()  # sets _pruned_at
         except QuestionLogError as exc:  # busy right now: the next hourly prune catches up
             log.warning("question log not pruned: %s", exc)
 
@@ -74,7 +73,6 @@ class SqliteQuestionLog:
         conn = sqlite3.connect(
             self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
         )
-        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")  # in WAL: durable up to the last checkpointed commit
         conn.execute("PRAGMA foreign_keys = ON")
